@@ -1,0 +1,43 @@
+"""Where the R2N2 data lives.
+
+A script finds its dataset in this order:
+  1. its `--dataset_dir DIR` flag,
+  2. the R2N2_DATASET_DIR environment variable,
+  3. DATASET_LOCATION below (edit it once to point at your copy of the real R2N2 chairs),
+  4. the embedded procedurally generated chairs in ./data/r2n2_synth, built on first use.
+
+A dataset folder holds `shapenet/03001627/<id>/model.obj`, `r2n2/ShapeNetRendering/...`,
+`r2n2/ShapeNetVoxels/...` and `split_03001627.json` (the course's learning3d layout).
+"""
+import os
+
+DATASET_LOCATION = None  # e.g. "/data/r2n2_shapenet_dataset"
+
+REPO_DIR = os.path.dirname(os.path.abspath(__file__))
+EMBEDDED_DATASET = os.path.join(REPO_DIR, "data", "r2n2_synth")
+SPLITS_FILE = "split_03001627.json"
+
+
+def resolve_dataset_dir(dataset_dir=None, build_if_missing=True):
+    """The dataset folder to use (see the module docstring); builds the embedded default when needed."""
+    for source, value in (
+        ("--dataset_dir", dataset_dir),
+        ("R2N2_DATASET_DIR", os.environ.get("R2N2_DATASET_DIR")),
+        ("dataset_location.DATASET_LOCATION", DATASET_LOCATION),
+    ):
+        if value:
+            value = os.path.abspath(os.path.expanduser(value))
+            if not os.path.isfile(os.path.join(value, SPLITS_FILE)):
+                raise SystemExit(
+                    f"error: dataset folder {value} (from {source}) has no {SPLITS_FILE}; point {source} at the "
+                    "folder holding shapenet/, r2n2/ and the split file, or unset it to use the embedded chairs"
+                )
+            return value
+    if not os.path.isfile(os.path.join(EMBEDDED_DATASET, SPLITS_FILE)):
+        if not build_if_missing:
+            raise SystemExit(f"error: the embedded dataset {EMBEDDED_DATASET} is not built; run `make data`")
+        from make_synthetic_dataset import build_dataset
+
+        print(f"Building the embedded chair dataset in {EMBEDDED_DATASET} (once; a few minutes)")
+        build_dataset(EMBEDDED_DATASET)
+    return EMBEDDED_DATASET

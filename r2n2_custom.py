@@ -1,0 +1,325 @@
+"""R2N2 chairs for single-view reconstruction: cameras, items, a per-split cache, batching."""
+import hashlib
+import json
+import os
+import re
+import shutil
+
+import numpy as np
+import torch
+from PIL import Image
+from pytorch3d.datasets.r2n2.utils import compute_extrinsic_matrix
+from pytorch3d.io import load_obj
+from pytorch3d.structures import Meshes
+from torch.utils.data import Dataset
+from tqdm import tqdm
+
+from dataset_location import SPLITS_FILE, resolve_dataset_dir
+from metrics import N_EVAL_POINTS, sample_surfaces
+from utils_vox import VOX_SIZE, read_binvox, to_canonical_grid
+
+
+SYNSET = "03001627"  # ShapeNet's chair category
+MAX_CAMERA_DISTANCE = 1.75  # R2N2: camera distance = dist_ratio * 1.75
+# Blender intrinsics as PyTorch3D's R2N2 loader builds them (focal 2.1875, about 49 degrees of field
+# of view); the metadata's fov column ("25") is not applied, exactly as in the official loader.
+BLENDER_K = torch.tensor(
+    [
+        [2.1875, 0.0, 0.0, 0.0],
+        [0.0, 2.1875, 0.0, 0.0],
+        [0.0, 0.0, -1.002002, -0.2002002],
+        [0.0, 0.0, 1.0, 0.0],
+    ]
+)
+# ShapeNet's camera frame to PyTorch3D's (x left, y up, z forward): flip x and z.
+_SHAPENET_TO_PYTORCH3D = torch.diag(torch.tensor([-1.0, 1.0, -1.0, 1.0]))
+
+
+def r2n2_camera(azim, elev, dist_ratio):
+    """R (3, 3), T (3,), K (4, 4) of one R2N2 view, for `pytorch3d.datasets.r2n2.utils.BlenderCamera`.
+
+    The same computation as `pytorch3d.datasets.R2N2` (its tests hold us to it), so images
+    rendered through these cameras line up with the official loader's cameras.
+    """
+    RT = compute_extrinsic_matrix(azim, elev, dist_ratio * MAX_CAMERA_DISTANCE)  # (4, 4) world -> camera
+    RT = RT.t().mm(_SHAPENET_TO_PYTORCH3D)  # PyTorch3D's row-vector convention
+    return RT[:3, :3].contiguous(), RT[3, :3].contiguous(), BLENDER_K.clone()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The dataset.
+#
+# Training must not parse OBJ/binvox/PNG files on every step, so each split is read once into a cache
+# of flat numpy arrays (memory-mapped, so even the 9 GB of real R2N2 images never need to fit in RAM):
+#   images    (I, 137, 137, 3) uint8   one row per (model, view) item of the split
+#   R, T      (I, 3, 3), (I, 3)        that view's camera (K is the same for every view)
+#   item_model, item_view  (I,)        which model and view each item is
+#   voxels    (M, 4096) uint8          the 32^3 grid of each model, canonical frame, np.packbits
+#   points    (M, P, 3) float32        P points sampled once (seeded) on each ground-truth mesh
+#   verts, faces, vert_offsets, face_offsets   all meshes concatenated
+#   feats     (I, 512) float32         only when every model has rendering/feats.npy
+# The cache is rebuilt when any source file changes (size or mtime) or the split file changes.
+# ---------------------------------------------------------------------------------------------------
+CACHE_VERSION = 1
+IMAGE_SIZE = 137
+_MODEL_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+def _paths(dataset_dir, model_id):
+    rendering = os.path.join(dataset_dir, "r2n2", "ShapeNetRendering", SYNSET, model_id, "rendering")
+    return {
+        "obj": os.path.join(dataset_dir, "shapenet", SYNSET, model_id, "model.obj"),
+        "binvox": os.path.join(dataset_dir, "r2n2", "ShapeNetVoxels", SYNSET, model_id, "model.binvox"),
+        "rendering": rendering,
+        "metadata": os.path.join(rendering, "rendering_metadata.txt"),
+        "feats": os.path.join(rendering, "feats.npy"),
+    }
+
+
+def read_split(dataset_dir, split):
+    """[(model_id, [view, ...]), ...] of one split, checked: ids are plain names, every file exists."""
+    path = os.path.join(dataset_dir, SPLITS_FILE)
+    try:
+        with open(path) as f:
+            splits = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise SystemExit(f"error: cannot read split file {path}: {e}") from None
+    if split not in splits:
+        raise SystemExit(f"error: split '{split}' is not in {path} (it has: {', '.join(splits)})")
+    models = splits[split].get(SYNSET, {})
+    if not models:
+        raise SystemExit(f"error: split '{split}' of {path} has no chairs (synset {SYNSET})")
+    out, missing = [], []
+    for model_id, views in models.items():
+        if not _MODEL_ID.match(model_id):
+            raise SystemExit(f"error: {path} names model '{model_id}', which is not a plain folder name")
+        p = _paths(dataset_dir, model_id)
+        absent = [p[k] for k in ("obj", "binvox", "metadata") if not os.path.isfile(p[k])]
+        if absent:
+            missing.append(absent[0])
+        out.append((model_id, [int(v) for v in views]))
+    if missing:
+        raise SystemExit(
+            f"error: split '{split}' of {path} names {len(missing)} model(s) with missing files, e.g. {missing[0]}; "
+            "fix the dataset folder or the split file"
+        )
+    return out
+
+
+def _fingerprint(dataset_dir, models, n_points):
+    h = hashlib.sha1(f"{CACHE_VERSION} {n_points}".encode())
+    with open(os.path.join(dataset_dir, SPLITS_FILE), "rb") as f:
+        h.update(f.read())
+    for model_id, views in models:
+        p = _paths(dataset_dir, model_id)
+        files = [p["obj"], p["binvox"], p["metadata"], p["feats"]]
+        files += [os.path.join(p["rendering"], "%02d.png" % v) for v in views]
+        for name in files:
+            try:
+                st = os.stat(name)
+                h.update(f"{name} {st.st_size} {st.st_mtime_ns}".encode())
+            except FileNotFoundError:
+                h.update(f"{name} -".encode())
+    return h.hexdigest()
+
+
+def _cache_dir(dataset_dir, split):
+    root = os.environ.get("R2N2_CACHE_DIR")
+    if not root:
+        writable = os.access(dataset_dir, os.W_OK)
+        root = os.path.join(dataset_dir, ".r2n2_cache") if writable else os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "data", "cache",
+            hashlib.sha1(dataset_dir.encode()).hexdigest()[:12])
+    return os.path.join(root, split)
+
+
+def _read_png(path):
+    try:
+        with Image.open(path) as img:
+            rgb = np.asarray(img.convert("RGBA"))[..., :3]  # like the official loader: RGB, alpha dropped
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"error: cannot read image {path}: {e}; re-extract or rebuild the dataset") from None
+    if rgb.shape[:2] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise SystemExit(f"error: image {path} is {rgb.shape[1]}x{rgb.shape[0]}, expected {IMAGE_SIZE}x{IMAGE_SIZE}")
+    return rgb
+
+
+def _read_mesh(path):
+    try:
+        verts, faces, _ = load_obj(path, load_textures=False)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"error: cannot read mesh {path}: {e}") from None
+    if len(verts) == 0 or len(faces.verts_idx) == 0:
+        raise SystemExit(f"error: mesh {path} has no vertices or no faces")
+    return verts, faces.verts_idx
+
+
+def _build_cache(dataset_dir, models, n_points, out_dir, key):
+    """Read every file of a split once and write the arrays described above into `out_dir`, atomically."""
+    n_items = sum(len(v) for _, v in models)
+    tmp = f"{out_dir}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    mm = lambda name, shape, dtype: np.lib.format.open_memmap(os.path.join(tmp, name + ".npy"), "w+", dtype, shape)
+    images = mm("images", (n_items, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
+    R = np.zeros((n_items, 3, 3), np.float32)
+    T = np.zeros((n_items, 3), np.float32)
+    item_model = np.zeros(n_items, np.int64)
+    item_view = np.zeros(n_items, np.int64)
+    voxels = np.zeros((len(models), VOX_SIZE ** 3 // 8), np.uint8)
+    points = mm("points", (len(models), n_points, 3), np.float32)
+    has_feats = all(os.path.isfile(_paths(dataset_dir, m)["feats"]) for m, _ in models)
+    feats = mm("feats", (n_items, 512), np.float32) if has_feats else None
+    verts_all, faces_all = [], []
+    item = 0
+    for m, (model_id, views) in enumerate(tqdm(models, desc=f"caching {os.path.basename(out_dir)} split", unit="model")):
+        p = _paths(dataset_dir, model_id)
+        verts, faces = _read_mesh(p["obj"])
+        verts_all.append(verts.numpy().astype(np.float32))
+        faces_all.append(faces.numpy().astype(np.int32))
+        occ, translate, scale = read_binvox(p["binvox"])
+        voxels[m] = np.packbits(to_canonical_grid(occ, translate, scale).reshape(-1))
+        points[m] = sample_surfaces([verts], [faces], n_points, seed=m)[0][0].numpy()
+        with open(p["metadata"]) as f:
+            metadata = [line.split() for line in f if line.strip()]
+        feat = np.load(p["feats"]) if has_feats else None
+        for v in views:
+            if v >= len(metadata):
+                raise SystemExit(f"error: {p['metadata']} has no line for view {v} named in the split file")
+            azim, elev, _yaw, dist_ratio = (float(x) for x in metadata[v][:4])
+            r, t, _ = r2n2_camera(azim, elev, dist_ratio)
+            R[item], T[item] = r.numpy(), t.numpy()
+            images[item] = _read_png(os.path.join(p["rendering"], "%02d.png" % v))
+            if has_feats:
+                feats[item] = feat[v]
+            item_model[item], item_view[item] = m, v
+            item += 1
+    vert_offsets = np.cumsum([0] + [len(v) for v in verts_all])
+    face_offsets = np.cumsum([0] + [len(f) for f in faces_all])
+    for name, arr in dict(R=R, T=T, item_model=item_model, item_view=item_view, voxels=voxels,
+                          verts=np.concatenate(verts_all), faces=np.concatenate(faces_all),
+                          vert_offsets=vert_offsets, face_offsets=face_offsets).items():
+        np.save(os.path.join(tmp, name + ".npy"), arr)
+    del images, points, feats  # flush the memory maps
+    with open(os.path.join(tmp, "meta.json"), "w") as f:
+        json.dump({"key": key, "model_ids": [m for m, _ in models], "has_feats": has_feats}, f)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp, out_dir)
+
+
+class R2N2(Dataset):
+    """One R2N2 split, one item per (model, view).
+
+    Args:
+        split: "train", "val" or "test".
+        dataset_dir: the dataset folder; None resolves it as `dataset_location` describes.
+        views: "all" (every view the split lists) or "one" (one view per model, the model's
+            (index mod #views)-th listed view, so a test split covers all azimuths reproducibly).
+        return_feats: also return the precomputed 512-d encoder feature of the view (feats.npy).
+        n_points: how many ground-truth surface points are cached per model.
+
+    Each item is a dict:
+        images (137, 137, 3) float in [0, 1]; R (3, 3), T (3,), K (4, 4): the view's BlenderCamera;
+        voxels (32, 32, 32) float {0, 1} in the frame of utils_vox (axes z, y, x, cube [-0.5, 0.5]^3);
+        points (n_points, 3) surface samples of the mesh; verts (V, 3), faces (F, 3) the mesh;
+        model_id, view, model_index; feats (512,) when asked for.
+    """
+
+    def __init__(self, split, dataset_dir=None, views="all", return_feats=False, n_points=N_EVAL_POINTS):
+        if views not in ("all", "one"):
+            raise ValueError(f"views must be 'all' or 'one', not {views!r}")
+        self.dataset_dir = resolve_dataset_dir(dataset_dir)
+        self.split = split
+        models = read_split(self.dataset_dir, split)
+        cache = _cache_dir(self.dataset_dir, split)
+        key = _fingerprint(self.dataset_dir, models, n_points)
+        meta_path = os.path.join(cache, "meta.json")
+        meta = json.load(open(meta_path)) if os.path.isfile(meta_path) else {}
+        if meta.get("key") != key:
+            _build_cache(self.dataset_dir, models, n_points, cache, key)
+            meta = json.load(open(meta_path))
+        if return_feats and not meta["has_feats"]:
+            raise SystemExit(
+                f"error: --load_feat needs rendering/feats.npy for every model of {self.dataset_dir}; "
+                "write them with `python extract_feats.py` first"
+            )
+        load = lambda name, mmap=None: np.load(os.path.join(cache, name + ".npy"), mmap_mode=mmap)
+        self.model_ids = meta["model_ids"]
+        self.images = load("images", "r")
+        self.points = load("points", "r")
+        self.feats = load("feats", "r") if return_feats else None
+        self.R, self.T = torch.from_numpy(load("R")), torch.from_numpy(load("T"))
+        self.item_model, self.item_view = load("item_model"), load("item_view")
+        self.voxels = load("voxels")
+        self.verts, self.faces = load("verts"), load("faces")
+        self.vert_offsets, self.face_offsets = load("vert_offsets"), load("face_offsets")
+        self.items = np.arange(len(self.item_model))
+        if views == "one":
+            first = np.searchsorted(self.item_model, np.arange(len(self.model_ids)))  # items are grouped by model
+            count = np.bincount(self.item_model, minlength=len(self.model_ids))
+            self.items = first + np.arange(len(self.model_ids)) % count
+
+    def __len__(self):
+        return len(self.items)
+
+    def mesh(self, model_index):
+        """(verts (V, 3), faces (F, 3)) of one model."""
+        v0, v1 = self.vert_offsets[model_index], self.vert_offsets[model_index + 1]
+        f0, f1 = self.face_offsets[model_index], self.face_offsets[model_index + 1]
+        return torch.from_numpy(self.verts[v0:v1]), torch.from_numpy(self.faces[f0:f1].astype(np.int64))
+
+    def voxel_grid(self, model_index):
+        """(32, 32, 32) float occupancy of one model in the utils_vox frame."""
+        bits = np.unpackbits(self.voxels[model_index])
+        return torch.from_numpy(bits.reshape(VOX_SIZE, VOX_SIZE, VOX_SIZE).astype(np.float32))
+
+    def __getitem__(self, idx):
+        i = self.items[idx]
+        m = int(self.item_model[i])
+        verts, faces = self.mesh(m)
+        item = {
+            "images": torch.from_numpy(np.array(self.images[i])).float() / 255.0,
+            "R": self.R[i], "T": self.T[i], "K": BLENDER_K,
+            "voxels": self.voxel_grid(m),
+            "points": torch.from_numpy(np.array(self.points[m])),
+            "verts": verts, "faces": faces,
+            "model_id": self.model_ids[m], "view": int(self.item_view[i]), "model_index": m,
+        }
+        if self.feats is not None:
+            item["feats"] = torch.from_numpy(np.array(self.feats[i]))
+        return item
+
+
+def collate_batched_R2N2(batch):
+    """Stack the tensors of a list of items; meshes become one `Meshes` under "mesh"."""
+    out = {}
+    for key in batch[0]:
+        values = [b[key] for b in batch]
+        if key in ("verts", "faces", "model_id", "view", "model_index"):
+            out[key] = values
+        else:
+            out[key] = torch.stack(values)
+    out["mesh"] = Meshes(out["verts"], out["faces"])
+    return out
+
+
+class EpochBatchSampler(torch.utils.data.Sampler):
+    """Endless batches: each epoch a fresh permutation that is a function of (seed, epoch) alone.
+
+    Because the order depends on nothing else, training resumed at `start_step` sees exactly the
+    batches the uninterrupted run would have seen. The last incomplete batch of an epoch is dropped.
+    """
+
+    def __init__(self, n_items, batch_size, seed=0, start_step=0):
+        if n_items == 0:
+            raise ValueError("the dataset is empty")
+        self.n, self.batch_size, self.seed, self.start_step = n_items, min(batch_size, n_items), seed, start_step
+
+    def __iter__(self):
+        per_epoch = self.n // self.batch_size
+        step = self.start_step
+        while True:
+            epoch, k = divmod(step, per_epoch)
+            perm = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch))
+            yield perm[k * self.batch_size:(k + 1) * self.batch_size].tolist()
+            step += 1

@@ -1,0 +1,178 @@
+"""Train a single-view-to-3D model: image -> voxel grid, point cloud or mesh (writeup 2.1-2.3, 2.5).
+
+    python train_model.py --type 'vox' --id 'q2' --batch_size 64 --save_freq 500 --output_dir=./outputs --max_iter 10000 --vis_freq 250 --num_workers 4
+    python train_model.py --type 'point' --id 'q2' --batch_size 8 --save_freq 500 --output_dir=./outputs --max_iter 10000 --vis_freq 250 --num_workers 4
+    python train_model.py --type 'mesh' --id 'q2' --batch_size 8 --save_freq 500 --output_dir=./outputs --max_iter 10000 --vis_freq 250 --num_workers 4
+
+Writes {output_dir}/{id}/checkpoint_{type}.pth (every --save_freq steps, at the end, and on Ctrl-C),
+args.json, loss_{type}.csv, loss_{type}.png and vis/{type}_{step}.png. --load_checkpoint resumes exactly.
+"""
+import argparse
+import os
+import time
+
+import torch
+from pytorch3d.ops import sample_points_from_meshes
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+import visualize
+from losses import chamfer_loss, smoothness_loss, voxel_loss
+from model import SingleViewto3D, model_input
+from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
+from runtime import load_checkpoint, pick_device, restore_rng, save_checkpoint, seed_everything
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(description="Train an image -> 3D model", add_help=True)
+    p.add_argument("--type", choices=["vox", "point", "mesh"], default="vox", help="output representation")
+    p.add_argument("--id", default="q2", help="run name: outputs go to {output_dir}/{id}/")
+    p.add_argument("--output_dir", default="./outputs", help="root folder of runs")
+    p.add_argument("--max_iter", type=int, default=10000, help="training steps in total (a resumed run counts on)")
+    p.add_argument("--batch_size", type=int, default=8, help="images per step")
+    p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate")
+    p.add_argument("--n_points", type=int, default=1000, help="points predicted (point) / sampled per mesh for chamfer")
+    p.add_argument("--w_chamfer", type=float, default=1.0, help="weight of the chamfer loss (point, mesh)")
+    p.add_argument("--w_smooth", type=float, default=0.1, help="weight of Laplacian smoothing (mesh)")
+    p.add_argument("--ico_level", type=int, default=4, help="subdivision level of the ico-sphere the mesh decoder deforms")
+    p.add_argument("--arch", default="resnet18", help="encoder: resnet18 (default), resnet34 or resnet50")
+    p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="auto",
+                   help="ImageNet weights for the encoder: auto = use them when they can be had")
+    p.add_argument("--load_feat", action="store_true", help="train from precomputed feats.npy instead of images")
+    p.add_argument("--save_freq", type=int, default=500, help="write a checkpoint every this many steps")
+    p.add_argument("--vis_freq", type=int, default=250, help="write an input|prediction|ground-truth picture every this many steps")
+    p.add_argument("--log_freq", type=int, default=10, help="append the loss to the log every this many steps")
+    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
+    p.add_argument("--load_checkpoint", nargs="?", const="auto", default=None,
+                   help="resume from this checkpoint (no value: {output_dir}/{id}/checkpoint_{type}.pth)")
+    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
+    p.add_argument("--seed", type=int, default=0, help="random seed (model init and data order)")
+    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    return p
+
+
+def calculate_loss(pred, batch, args):
+    """The training loss and its unweighted terms (for the log)."""
+    if args.type == "vox":
+        loss = voxel_loss(pred, batch["voxels"])
+        return loss, {"bce": loss.item()}
+    gt = batch["points"]  # (B, P, 3) cached surface samples; a fresh random subset each step
+    gt = gt[:, torch.randint(gt.shape[1], (args.n_points,), device=gt.device)]  # (B, n_points, 3)
+    if args.type == "point":
+        loss = chamfer_loss(pred, gt)
+        return args.w_chamfer * loss, {"chamfer": loss.item()}
+    chamfer = chamfer_loss(sample_points_from_meshes(pred, args.n_points), gt)
+    smooth = smoothness_loss(pred)
+    return args.w_chamfer * chamfer + args.w_smooth * smooth, {"chamfer": chamfer.item(), "smooth": smooth.item()}
+
+
+def gt_shape(batch, i, kind):
+    """Ground truth of example i as (kind, shape) for visualize.render_shape."""
+    if kind == "vox":
+        return "vox", batch["voxels"][i]
+    return "mesh", (batch["verts"][i], batch["faces"][i])
+
+
+def pred_shape(pred, i, kind):
+    if kind == "vox":
+        return "vox", torch.sigmoid(pred[i].detach())
+    if kind == "point":
+        return "point", pred[i].detach()
+    return "mesh", (pred.verts_list()[i].detach(), pred.faces_list()[i])
+
+
+def train_model(args):
+    device = pick_device(args.device)
+    seed_everything(args.seed)
+    run_dir = os.path.join(args.output_dir, args.id)
+    os.makedirs(os.path.join(run_dir, "vis"), exist_ok=True)
+    ckpt_path = os.path.join(run_dir, f"checkpoint_{args.type}.pth")
+
+    model = SingleViewto3D(args).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    start_step = 0
+    if args.load_checkpoint:
+        path = ckpt_path if args.load_checkpoint == "auto" else args.load_checkpoint
+        ckpt = load_checkpoint(path, expect={"type": args.type, "arch": args.arch, "n_points": args.n_points,
+                                             "ico_level": args.ico_level, "load_feat": args.load_feat})
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        start_step = ckpt["step"]
+        restore_rng(ckpt)
+        print(f"resumed from {path} at step {start_step}")
+
+    dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat)
+    loader = DataLoader(
+        dataset,
+        batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed, start_step),
+        num_workers=args.num_workers,
+        collate_fn=collate_batched_R2N2,
+        pin_memory=device.type == "cuda",
+        persistent_workers=args.num_workers > 0,
+        generator=torch.Generator().manual_seed(args.seed),  # leaves the global RNG to the training step
+    )
+    print(f"training {args.type} on {len(dataset)} views of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) on {device}")
+
+    log_path = os.path.join(run_dir, f"loss_{args.type}.csv")
+    if start_step == 0 or not os.path.isfile(log_path):
+        with open(log_path, "w") as f:
+            f.write("step,loss,terms,seconds\n")
+
+    def save(step):
+        save_checkpoint(ckpt_path, model, optimizer, step, args)
+        rows = [line.split(",") for line in open(log_path).read().splitlines()[1:]]
+        if rows:
+            visualize.save_loss_curve([int(r[0]) for r in rows], [float(r[1]) for r in rows],
+                                      os.path.join(run_dir, f"loss_{args.type}.png"), f"{args.id}: {args.type} training loss")
+
+    model.train()
+    completed = start_step  # steps whose optimiser update has been applied
+    t_start = time.time()
+    batches = iter(loader)
+    bar = tqdm(range(start_step, args.max_iter), initial=start_step, total=args.max_iter, desc=f"train {args.type}",
+               dynamic_ncols=True)
+    try:
+        for step in bar:
+            batch = next(batches)
+            pred = model(model_input(batch, args.load_feat, device))
+            for key in ("voxels", "points"):
+                batch[key] = batch[key].to(device, non_blocking=True)
+            loss, terms = calculate_loss(pred, batch, args)
+            if not torch.isfinite(loss):
+                raise SystemExit(f"error: the loss became {loss.item()} at step {step}; lower --lr "
+                                 f"(the last good checkpoint is {ckpt_path})")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            completed = done = step + 1
+
+            if done % args.log_freq == 0 or done == args.max_iter:
+                bar.set_postfix(loss=f"{loss.item():.4f}")
+                with open(log_path, "a") as f:
+                    f.write(f"{done},{loss.item():.6f},{' '.join(f'{k}={v:.6f}' for k, v in terms.items())},"
+                            f"{time.time() - t_start:.1f}\n")
+            if done % args.vis_freq == 0:
+                visualize.save_prediction_panel(
+                    os.path.join(run_dir, "vis", f"{args.type}_{done:06d}.png"), batch["images"][0],
+                    pred_shape(pred, 0, args.type), gt_shape(batch, 0, args.type),
+                    batch["R"][0].to(device), batch["T"][0].to(device), batch["K"][0].to(device),
+                    title=f"{args.id} step {done}, {batch['model_id'][0]} view {batch['view'][0]}")
+            if done % args.save_freq == 0 and done != args.max_iter:
+                save(done)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"\ninterrupted: saving the checkpoint after {completed} steps")
+        save(completed)
+        print(f"saved {ckpt_path}; resume with --load_checkpoint")
+        raise SystemExit(130)
+    bar.close()
+    save(args.max_iter)
+    elapsed = time.time() - t_start
+    steps_run = args.max_iter - start_step
+    print(f"{steps_run} steps in {elapsed:.0f} s ({steps_run / max(elapsed, 1e-9):.2f} it/s)")
+    print(f"checkpoint: {ckpt_path}")
+    return ckpt_path
+
+
+if __name__ == "__main__":
+    train_model(get_args_parser().parse_args())
