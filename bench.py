@@ -1,0 +1,67 @@
+"""Is training limited by the model or by data loading? Times train_model.py's step both ways.
+
+    python bench.py --type vox --batch_size 32
+    python bench.py --type point --batch_size 32 --num_workers 2
+
+(a) real batches drawn from the loader (data loading included, as in training), and
+(b) one pre-made batch of the same shapes reused every step (no loading at all).
+The ratio (a) / (b) should be close to 1: above 1.10 the loader is the bottleneck.
+"""
+import argparse
+import time
+
+import torch
+from torch.utils.data import DataLoader
+
+from model import SingleViewto3D, model_input
+from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
+from runtime import pick_device, seed_everything
+from train_model import calculate_loss, get_args_parser
+
+
+def timed_steps(model, optimizer, batches, args, device, steps):
+    """Seconds per training step over `steps` steps (after 3 warm-up steps), batches from an iterator."""
+    for i in range(steps + 3):
+        if i == 3:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+        batch = next(batches)
+        pred = model(model_input(batch, args.load_feat, device))
+        for key in ("voxels", "points"):
+            batch[key] = batch[key].to(device, non_blocking=True)
+        loss, _ = calculate_loss(pred, batch, args)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - t0) / steps
+
+
+def main():
+    parser = get_args_parser()
+    parser.description = __doc__.split("\n\n")[0]
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
+    args = parser.parse_args()
+    device = pick_device(args.device)
+    seed_everything(args.seed)
+    torch.backends.cudnn.benchmark = True
+    dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat)
+    loader = DataLoader(dataset, batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed),
+                        num_workers=args.num_workers, collate_fn=collate_batched_R2N2,
+                        pin_memory=device.type == "cuda", persistent_workers=args.num_workers > 0)
+    model = SingleViewto3D(args).to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+
+    real = iter(loader)
+    fixed = next(iter(loader))
+    fixed_batches = iter(lambda: dict(fixed), None)  # the same tensors every step
+    t_fixed = timed_steps(model, optimizer, fixed_batches, args, device, args.steps)
+    t_real = timed_steps(model, optimizer, real, args, device, args.steps)
+    print(f"{args.type}, batch {args.batch_size}, {args.num_workers} workers, {device}: "
+          f"loader {t_real * 1000:.1f} ms/step, pre-made {t_fixed * 1000:.1f} ms/step, ratio {t_real / t_fixed:.3f}")
+
+
+if __name__ == "__main__":
+    main()

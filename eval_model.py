@@ -1,0 +1,159 @@
+"""Evaluate a trained single-view-to-3D model on the test split (writeup 2.1-2.5).
+
+    python eval_model.py --type 'vox' --id 'q2' --output_dir "./test_outputs" --checkpoint_path "<ckpt_path>" --vis_freq 100
+    python eval_model.py --type 'point' --id 'q2_500' --output_dir "./test_outputs" --checkpoint_path "<ckpt_path>" --n_points 500
+
+Every test chair is seen from one view (chair i from its (i mod 24)-th view, so all azimuths occur;
+--all_views uses every view). Precision, recall and F1 at thresholds 0.01..0.05 compare points on the
+predicted shape with 10k fixed points on the ground-truth mesh, in the object frame, nothing re-centred:
+  vox:   marching cubes of the sigmoid probabilities at 0.5, then 10k points sampled on that surface
+  point: the predicted points themselves
+  mesh:  10k points sampled on the predicted mesh
+Writes {output_dir}/{id}/metrics_{type}.json, eval_{type}.png (F1 vs threshold) and vis/ pictures.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+import visualize
+from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores, sample_surfaces
+from model import SingleViewto3D, model_input
+from r2n2_custom import R2N2, collate_batched_R2N2
+from runtime import atomic_write, load_checkpoint, pick_device
+from train_model import gt_shape, pred_shape
+from utils_vox import voxels_to_meshes
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(description="Evaluate an image -> 3D model on the test split")
+    p.add_argument("--type", choices=["vox", "point", "mesh"], required=True, help="representation of the checkpoint")
+    p.add_argument("--id", default="q2", help="run name: results go to {output_dir}/{id}/")
+    p.add_argument("--output_dir", default="./test_outputs", help="root folder of results")
+    p.add_argument("--checkpoint_path", required=True, help="checkpoint written by train_model.py")
+    p.add_argument("--vis_freq", type=int, default=100, help="write a picture every this many test examples (0: none)")
+    p.add_argument("--n_points", type=int, default=None, help="points the point model predicts (checked against the checkpoint)")
+    p.add_argument("--batch_size", type=int, default=16, help="test images per forward pass")
+    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
+    p.add_argument("--all_views", action="store_true", help="evaluate every view of every test chair, not one")
+    p.add_argument("--split", default="test", help="split to evaluate")
+    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
+    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    return p
+
+
+def prediction_points(pred, kind, first_index):
+    """Points on a batch of predictions: (B, N, 3) padded, and (B,) valid counts (0 = empty prediction).
+
+    Sampling is seeded by the example's index in the test split, so a rerun gives the same numbers
+    whatever the batch size.
+    """
+    if kind == "point":
+        return pred, torch.full((pred.shape[0],), pred.shape[1], dtype=torch.long, device=pred.device)
+    if kind == "vox":
+        surfaces = voxels_to_meshes(torch.sigmoid(pred))
+        verts, faces = [v for v, _ in surfaces], [f for _, f in surfaces]
+    else:
+        verts, faces = pred.verts_list(), pred.faces_list()
+    points, lengths = [], []
+    for i, (v, f) in enumerate(zip(verts, faces)):
+        p, n = sample_surfaces([v], [f], N_EVAL_POINTS, seed=first_index + i)
+        points.append(p)
+        lengths.append(n)
+    return torch.cat(points), torch.cat(lengths)
+
+
+def evaluate(predict, loader, device, vis_dir=None, vis_freq=0, title=""):
+    """Per-example precision/recall/F1 over a loader, shared by eval_model.py and eval_q3.py.
+
+    predict(batch, first_index) -> (points (B, N, 3), lengths (B,), shapes) where shapes[i] is
+    example i's prediction as a (kind, shape) pair for visualize.render_shape.
+    Returns a dict of (N_examples, T) tensors and the examples per second.
+    """
+    results = {"precision": [], "recall": [], "f1": []}
+    seen, t0 = 0, time.time()
+    for batch in tqdm(loader, desc=f"eval {title}", dynamic_ncols=True):
+        with torch.no_grad():
+            points, lengths, shapes = predict(batch, seen)
+            scores = f1_scores(points, lengths, batch["points"].to(device))
+        for key in results:
+            results[key].append(scores[key].cpu())
+        if vis_dir and vis_freq:
+            for i in range(len(lengths)):
+                if (seen + i) % vis_freq == 0:
+                    visualize.save_prediction_panel(
+                        os.path.join(vis_dir, f"{title.replace(' ', '_')}_{seen + i:04d}.png"), batch["images"][i],
+                        shapes[i], gt_shape(batch, i, "mesh"),
+                        batch["R"][i].to(device), batch["T"][i].to(device), batch["K"][i].to(device),
+                        title=f"{title} #{seen + i}: {batch['model_id'][i]}, F1@0.05 = {scores['f1'][i, -1]:.1f}")
+        seen += len(lengths)
+    per_second = seen / (time.time() - t0)
+    return {k: torch.cat(v) for k, v in results.items()}, per_second
+
+
+def write_metrics(results, out_dir, name, info):
+    """metrics_{name}.json (averages per threshold, and per example) and the F1-vs-threshold plot."""
+    avg = {k: v.mean(0).tolist() for k, v in results.items()}
+    summary = {
+        **info,
+        "n_examples": len(results["f1"]),
+        "thresholds": list(THRESHOLDS),
+        "avg_precision": avg["precision"],
+        "avg_recall": avg["recall"],
+        "avg_f1": avg["f1"],
+        "avg_f1@0.05": avg["f1"][THRESHOLDS.index(0.05)],
+        "per_example_f1@0.05": results["f1"][:, THRESHOLDS.index(0.05)].tolist(),
+    }
+    path = os.path.join(out_dir, f"metrics_{name}.json")
+    atomic_write(path, lambda tmp: json.dump(summary, open(tmp, "w"), indent=1))
+    visualize.save_f1_curve({name: avg["f1"]}, THRESHOLDS, os.path.join(out_dir, f"eval_{name}.png"),
+                            title=f"{info.get('id', '')} {name}: avg F1 vs threshold")
+    return summary, path
+
+
+def main(args):
+    device = pick_device(args.device)
+    ckpt = load_checkpoint(args.checkpoint_path, expect={"type": args.type})
+    train_args = argparse.Namespace(**ckpt["args"])
+    if args.type == "point" and args.n_points is not None and args.n_points != train_args.n_points:
+        raise SystemExit(f"error: --n_points {args.n_points}, but {args.checkpoint_path} predicts "
+                         f"{train_args.n_points} points; pass --n_points {train_args.n_points}")
+    train_args.pretrained = "no"  # the weights come from the checkpoint
+    model = SingleViewto3D(train_args).to(device)
+    model.load_state_dict(ckpt["model"])
+
+    dataset = R2N2(args.split, args.dataset_dir, views="all" if args.all_views else "one",
+                   return_feats=train_args.load_feat)
+    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
+                        collate_fn=collate_batched_R2N2)
+    out_dir = os.path.join(args.output_dir, args.id)
+    vis_dir = os.path.join(out_dir, "vis")
+    os.makedirs(vis_dir, exist_ok=True)
+    model.eval()
+
+    def predict(batch, first_index):
+        pred = model(model_input(batch, train_args.load_feat, device))
+        points, lengths = prediction_points(pred, args.type, first_index)
+        return points, lengths, [pred_shape(pred, i, args.type) for i in range(len(lengths))]
+
+    results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {args.type}")
+    summary, path = write_metrics(results, out_dir, args.type, {
+        "id": args.id, "type": args.type, "checkpoint": os.path.abspath(args.checkpoint_path),
+        "step": ckpt["step"], "split": args.split, "dataset": dataset.dataset_dir,
+        "views": "all" if args.all_views else "one", "n_points": train_args.n_points if args.type == "point" else None,
+    })
+    f1 = np.array(summary["avg_f1"])
+    print(" ".join(f"F1@{t}={v:.2f}" for t, v in zip(THRESHOLDS, f1)))
+    print(f"{args.type}: avg F1@0.05 = {summary['avg_f1@0.05']:.3f} over {summary['n_examples']} test examples "
+          f"({per_second:.1f} examples/s on {device})")
+    print(f"wrote {path}")
+    return summary
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())
