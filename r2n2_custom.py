@@ -57,7 +57,7 @@ def r2n2_camera(azim, elev, dist_ratio):
 #   voxels    (M, 4096) uint8          the 32^3 grid of each model, canonical frame, np.packbits
 #   points    (M, P, 3) float32        P points sampled once (seeded) on each ground-truth mesh
 #   verts, faces, vert_offsets, face_offsets   all meshes concatenated
-#   feats     (I, 512) float32         only when every model has rendering/feats.npy
+#   feats     (I, C) float32           only when every model has rendering/feats.npy (C = 512 for ResNet18)
 # The cache is rebuilt when any source file changes (size or mtime) or the split file changes.
 # ---------------------------------------------------------------------------------------------------
 CACHE_VERSION = 1
@@ -169,7 +169,8 @@ def _build_cache(dataset_dir, models, n_points, out_dir, key):
     voxels = np.zeros((len(models), VOX_SIZE ** 3 // 8), np.uint8)
     points = mm("points", (len(models), n_points, 3), np.float32)
     has_feats = all(os.path.isfile(_paths(dataset_dir, m)["feats"]) for m, _ in models)
-    feats = mm("feats", (n_items, 512), np.float32) if has_feats else None
+    feat_dim = np.load(_paths(dataset_dir, models[0][0])["feats"], mmap_mode="r").shape[1] if has_feats else 0
+    feats = mm("feats", (n_items, feat_dim), np.float32) if has_feats else None
     verts_all, faces_all = [], []
     item = 0
     for m, (model_id, views) in enumerate(tqdm(models, desc=f"caching {os.path.basename(out_dir)} split", unit="model")):

@@ -126,6 +126,9 @@ def voxels_to_meshes(probs, isovalue=0.5, translate=DEFAULT_TRANSLATE, scale=DEF
     out = []
     origin = torch.tensor(translate, dtype=torch.float32, device=probs.device)
     for verts, faces in zip(verts_list, faces_list):
+        if len(faces) == 0:  # marching_cubes gives [] for a volume without surface
+            out.append((torch.zeros(0, 3, device=probs.device), torch.zeros(0, 3, dtype=torch.long, device=probs.device)))
+            continue
         # verts are (x, y, z) indices into the padded grid: remove the pad, then voxel centre -> world.
         world = origin + (verts.float() - 1.0 + 0.5) * (scale / d)
         out.append((world, faces.long()))

@@ -75,7 +75,7 @@ def render_points(points, cameras, image_size=256, radius=0.012):
         return np.ones((n, image_size, image_size, 3), np.float32)
     device = cameras.device
     points = points.float().to(device)
-    h = (points[:, 1] - points[:, 1].min()) / (points[:, 1].max() - points[:, 1].min()).clamp(min=1e-6)
+    h = (points[:, 1] + 0.5).clamp(0, 1)  # height in the normalised object frame
     colors = torch.stack([0.2 + 0.7 * h, 0.35 + 0.2 * (1 - h), 0.9 - 0.6 * h], dim=1)  # (P, 3)
     clouds = Pointclouds(points=[points], features=[colors]).extend(n)
     renderer = PointsRenderer(
@@ -114,7 +114,7 @@ def save_panel(images, titles, path, suptitle=None):
         ax.axis("off")
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.92) if suptitle else None)
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100))
     plt.close(fig)
 

@@ -1,0 +1,77 @@
+"""Write rendering/feats.npy ((views, C) encoder features of every view) for every model of a dataset.
+
+The learning3d dataset ships feats.npy from an ImageNet ResNet18; this writes the same file for any
+dataset (the embedded chairs included) with a chosen encoder, so `--load_feat` training can skip the
+encoder entirely:
+
+    python extract_feats.py --arch resnet18 --pretrained auto
+    python train_model.py --type point --load_feat --id q2_feat
+    python extract_feats.py --checkpoint_path outputs/q2/checkpoint_point.pth   # the encoder of a trained model
+
+Existing feats.npy files are replaced only with --overwrite.
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from dataset_location import SPLITS_FILE, resolve_dataset_dir
+from model import ImageEncoder, SingleViewto3D
+from r2n2_custom import IMAGE_SIZE, _paths, _read_png, read_split
+from runtime import atomic_write, load_checkpoint, pick_device
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--arch", default="resnet18", help="encoder architecture when no checkpoint is given")
+    p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="auto", help="ImageNet weights for the encoder")
+    p.add_argument("--checkpoint_path", default=None, help="use the encoder of this train_model.py checkpoint instead")
+    p.add_argument("--batch_size", type=int, default=48, help="images per forward pass")
+    p.add_argument("--overwrite", action="store_true", help="replace existing feats.npy files")
+    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
+    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    args = p.parse_args()
+
+    device = pick_device(args.device)
+    if args.checkpoint_path:
+        ckpt = load_checkpoint(args.checkpoint_path)
+        train_args = argparse.Namespace(**{**ckpt["args"], "pretrained": "no"})
+        if train_args.load_feat:
+            raise SystemExit(f"error: {args.checkpoint_path} was trained on features and has no encoder")
+        model = SingleViewto3D(train_args)
+        model.load_state_dict(ckpt["model"])
+        encoder = model.encoder
+    else:
+        encoder = ImageEncoder(args.arch, args.pretrained)
+    encoder = encoder.to(device).eval()
+
+    dataset_dir = resolve_dataset_dir(args.dataset_dir)
+    models = {}
+    for split in json.load(open(os.path.join(dataset_dir, SPLITS_FILE))):
+        for model_id, _ in read_split(dataset_dir, split):
+            models[model_id] = True
+    written = 0
+    for model_id in tqdm(sorted(models), desc="features", unit="model"):
+        paths = _paths(dataset_dir, model_id)
+        if os.path.isfile(paths["feats"]) and not args.overwrite:
+            continue
+        with open(paths["metadata"]) as f:
+            n_views = sum(1 for line in f if line.strip())
+        images = np.stack([_read_png(os.path.join(paths["rendering"], "%02d.png" % v)) for v in range(n_views)])
+        assert images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, 3)
+        feats = []
+        with torch.no_grad():
+            for start in range(0, n_views, args.batch_size):
+                x = torch.from_numpy(images[start:start + args.batch_size]).float().to(device) / 255.0
+                feats.append(encoder(x).cpu())  # (b, C)
+        feats = torch.cat(feats).numpy().astype(np.float32)  # (views, C)
+        atomic_write(paths["feats"], lambda tmp: np.save(tmp, feats))
+        written += 1
+    print(f"wrote feats.npy for {written} of {len(models)} models in {dataset_dir}")
+
+
+if __name__ == "__main__":
+    main()
