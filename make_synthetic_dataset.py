@@ -391,10 +391,13 @@ def chair_mesh(parts, centre, scale, colours):
     return np.concatenate(verts), np.concatenate(faces), np.concatenate(cols)
 
 
-def voxelize(parts, centre, scale, d=VOX_SIZE, sub=4):
-    """(d, d, d) bool in the utils_vox frame: every voxel that some part touches (tested on sub^3 points
-    per voxel, so parts thinner than a voxel are kept), the solid interior included."""
+def voxelize(parts, centre, scale, surface_points, d=VOX_SIZE, sub=4):
+    """(d, d, d) bool in the utils_vox frame: every voxel that the solid touches, as binvox marks them:
+    the interior (tested on sub^3 points per voxel, so parts thinner than a voxel are kept) and every
+    voxel holding a point of the surface (so slivers thinner than the sub-sampling are kept too)."""
     occ = np.zeros((d, d, d), bool)
+    idx = np.floor((surface_points + 0.5) * d).astype(int).clip(0, d - 1)  # (N, 3) x, y, z
+    occ[idx[:, 2], idx[:, 1], idx[:, 0]] = True
     offsets = (np.arange(sub) + 0.5) / sub
     for p in parts:
         v, _ = p.mesh()
@@ -409,6 +412,19 @@ def voxelize(parts, centre, scale, d=VOX_SIZE, sub=4):
         block = inside.reshape(n[0], sub, n[1], sub, n[2], sub).any(axis=(1, 3, 5))  # (nx, ny, nz)
         occ[lo[2]:hi[2] + 1, lo[1]:hi[1] + 1, lo[0]:hi[0] + 1] |= block.transpose(2, 1, 0)
     return occ
+
+
+def sample_surface(verts, faces, n, rng):
+    """n points uniformly on the surface of a triangle mesh (area-weighted), plus its vertices."""
+    tri = verts[faces]  # (F, 3, 3)
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    face = rng.choice(len(faces), size=n, p=area / area.sum())
+    u, v = rng.random(n), rng.random(n)
+    flip = u + v > 1
+    u[flip], v[flip] = 1 - u[flip], 1 - v[flip]
+    t = tri[face]
+    points = t[:, 0] + u[:, None] * (t[:, 1] - t[:, 0]) + v[:, None] * (t[:, 2] - t[:, 0])
+    return np.concatenate([points, verts])
 
 
 def write_obj(path, verts, faces):
@@ -464,8 +480,9 @@ def build_model(job):
     for d in (mesh_dir, vox_dir, ren_dir):
         os.makedirs(d, exist_ok=True)
     write_obj(os.path.join(mesh_dir, "model.obj"), verts, faces)
-    write_binvox(os.path.join(vox_dir, "model.binvox"), voxelize(parts, centre, scale))
     rng = np.random.default_rng([seed, index, 1])
+    surface = sample_surface(verts, faces, 50000, rng)
+    write_binvox(os.path.join(vox_dir, "model.binvox"), voxelize(parts, centre, scale, surface))
     meta = np.stack([rng.uniform(0, 360, views), rng.uniform(25, 30, views), rng.uniform(0.65, 0.95, views)], 1)
     lines = [f"{a:.6f} {e:.6f} 0 {r:.6f} 25" for a, e, r in meta]
     cams = [r2n2_camera(float(a), float(e), float(r)) for a, e, r in (map(float, l.split()[:2] + [l.split()[3]]) for l in lines)]
