@@ -25,14 +25,14 @@ from r2n2_custom import R2N2
 from runtime import atomic_write, pick_device, seed_everything
 from utils_vox import voxels_to_meshes
 
-# Per representation: (learning rate, iterations), chosen so each fit converges in well under 3 minutes on 2 CPU cores.
-DEFAULTS = {"vox": (0.05, 1000), "point": (0.01, 2000), "mesh": (0.01, 2000)}
+# Per representation: (learning rate, iterations), chosen so each fit converges in under 3 minutes on 2 CPU cores.
+DEFAULTS = {"vox": (0.05, 1000), "point": (0.01, 1000), "mesh": (0.01, 1000)}
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--type", choices=["vox", "point", "mesh"], default="vox", help="representation to fit")
-parser.add_argument("--max_iter", type=int, default=None, help="optimisation steps (default: vox 1000, point/mesh 2000)")
+parser.add_argument("--max_iter", type=int, default=None, help="optimisation steps (default: 1000)")
 parser.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: vox 0.05, point/mesh 0.01)")
-parser.add_argument("--n_points", type=int, default=5000, help="points in the point cloud / sampled per step on meshes")
+parser.add_argument("--n_points", type=int, default=2000, help="points in the point cloud / sampled per step on meshes")
 parser.add_argument("--w_chamfer", type=float, default=1.0, help="weight of the chamfer term (mesh)")
 parser.add_argument("--w_smooth", type=float, default=0.1, help="weight of the Laplacian smoothing term (mesh)")
 parser.add_argument("--ico_level", type=int, default=4, help="subdivision level of the source ico-sphere (mesh)")
