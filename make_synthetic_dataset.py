@@ -26,6 +26,7 @@ import json
 import multiprocessing as mp
 import os
 import shutil
+import time
 
 import numpy as np
 import torch
@@ -35,6 +36,7 @@ from tqdm import tqdm
 from utils_vox import VOX_SIZE, write_binvox
 
 SYNSET = "03001627"
+SPLITS_FILE = "split_03001627.json"
 FAMILIES = ("four_leg", "armchair", "office", "stool", "bench_sofa", "cantilever")
 FAMILY_WEIGHTS = (0.22, 0.16, 0.16, 0.12, 0.14, 0.20)
 
@@ -73,11 +75,18 @@ class Box:
         self.part = part
 
     def mesh(self):
+        """(8, 3) corners and (12, 3) outward-facing triangles: a closed mesh."""
         return self.center + (_BOX_CORNERS * self.half) @ self.rot.T, _BOX_FACES.copy()
 
-    def contains(self, p):  # p: (N, 3) -> (N,) bool
+    def render_mesh(self):
+        """The same triangles with a vertex per face corner, so the renderer shades each side flat."""
+        v, f = self.mesh()
+        return v[f].reshape(-1, 3), np.arange(3 * len(f)).reshape(-1, 3)
+
+    def contains(self, p, margin=0.0):
+        """(N,) bool: which of the points p (N, 3) lie in the box shrunk by `margin` on every side."""
         local = (p - self.center) @ self.rot
-        return np.all(np.abs(local) <= self.half, axis=1)
+        return np.all(np.abs(local) <= self.half - margin, axis=1)
 
 
 class Cylinder:
@@ -90,24 +99,43 @@ class Cylinder:
         self.rot = np.eye(3) if rot is None else rot
         self.part = part
 
-    def mesh(self):
-        n = self.SEGMENTS
-        a = 2 * np.pi * np.arange(n) / n
-        ring = np.stack([self.r * np.cos(a), np.zeros(n), self.r * np.sin(a)], 1)
-        verts = np.concatenate([ring + [0, -self.h, 0], ring + [0, self.h, 0], [[0, -self.h, 0], [0, self.h, 0]]])
-        i = np.arange(n)
-        j = (i + 1) % n
-        bottom, top = 2 * n, 2 * n + 1
-        faces = np.concatenate([
-            np.stack([i, n + j, j], 1), np.stack([i, n + i, n + j], 1),  # side
-            np.stack([np.full(n, bottom), i, j], 1),  # bottom cap
-            np.stack([np.full(n, top), n + j, n + i], 1),  # top cap
-        ])
-        return self.center + verts @ self.rot.T, faces
+    def _rings(self):
+        a = 2 * np.pi * np.arange(self.SEGMENTS) / self.SEGMENTS
+        ring = np.stack([self.r * np.cos(a), np.zeros_like(a), self.r * np.sin(a)], 1)  # (n, 3)
+        return ring + [0, -self.h, 0], ring + [0, self.h, 0]
 
-    def contains(self, p):
+    def _faces(self, bottom, top, bottom_cap, top_cap, centre_b, centre_t):
+        i = np.arange(self.SEGMENTS)
+        j = (i + 1) % self.SEGMENTS
+        return np.concatenate([
+            np.stack([bottom + i, top + j, bottom + j], 1), np.stack([bottom + i, top + i, top + j], 1),  # side
+            np.stack([np.full_like(i, centre_b), bottom_cap + i, bottom_cap + j], 1),  # bottom cap
+            np.stack([np.full_like(i, centre_t), top_cap + j, top_cap + i], 1),  # top cap
+        ])
+
+    def mesh(self):
+        """A closed 12-sided prism: (2n + 2, 3) vertices, (4n, 3) outward-facing triangles."""
+        n = self.SEGMENTS
+        lo, hi = self._rings()
+        verts = np.concatenate([lo, hi, [[0, -self.h, 0], [0, self.h, 0]]])
+        return self.center + verts @ self.rot.T, self._faces(0, n, 0, n, 2 * n, 2 * n + 1)
+
+    def render_mesh(self):
+        """The same triangles, the caps with vertices of their own: smooth sides, flat caps."""
+        n = self.SEGMENTS
+        lo, hi = self._rings()
+        verts = np.concatenate([lo, hi, lo, hi, [[0, -self.h, 0], [0, self.h, 0]]])
+        return self.center + verts @ self.rot.T, self._faces(0, n, 2 * n, 3 * n, 4 * n, 4 * n + 1)
+
+    def contains(self, p, margin=0.0):
+        """(N,) bool: which of the points p (N, 3) lie in the prism the mesh describes (not the round
+        cylinder, so voxels and mesh agree exactly), shrunk by `margin` on every side."""
         local = (p - self.center) @ self.rot
-        return (np.abs(local[:, 1]) <= self.h) & (local[:, 0] ** 2 + local[:, 2] ** 2 <= self.r ** 2)
+        n = self.SEGMENTS
+        a = 2 * np.pi * (np.arange(n) + 0.5) / n  # directions of the side faces' outward normals
+        apothem = self.r * np.cos(np.pi / n) - margin
+        radial = local[:, 0:1] * np.cos(a) + local[:, 2:3] * np.sin(a)  # (N, n)
+        return (np.abs(local[:, 1]) <= self.h - margin) & np.all(radial <= apothem, axis=1)
 
 
 def bar(a, b, thickness, part="frame", round_=False):
@@ -142,7 +170,7 @@ def _legs(rng, w, d, h, t, round_, splay=0.0, inset=0.0):
 def _back(rng, w, d, seat_top, height, t, style, tilt):
     """A back rising from the rear of the seat: solid panel, vertical slats or a hollow frame."""
     z0 = -d / 2 + t / 2
-    top = np.array([0.0, height, -np.tan(tilt) * height])
+    top = height * np.array([0.0, np.cos(tilt), -np.sin(tilt)])  # the back's axis, `height` long
     parts = []
     if style == "solid":
         rot = rot_x(-tilt)
@@ -186,12 +214,13 @@ def four_leg(rng, arms=False):
     leg_t = rng.uniform(0.025, 0.055)
     round_ = rng.random() < 0.35
     parts = [Box([0, h - t / 2, 0], [w / 2, t / 2, d / 2], part="seat")]
-    parts += _legs(rng, w, d, h - t, leg_t, round_, splay=rng.uniform(0, 0.04) if rng.random() < 0.4 else 0.0)
+    legs = _legs(rng, w, d, h - t, leg_t, round_, splay=rng.uniform(0, 0.04) if rng.random() < 0.4 else 0.0)
+    parts += legs
     if rng.random() < 0.4:  # stretchers between the legs
         y = rng.uniform(0.08, 0.2)
-        for sx in (-1, 1):
-            x = sx * (w / 2 - leg_t / 2)
-            parts.append(bar([x, y, -d / 2 + leg_t], [x, y, d / 2 - leg_t], leg_t * 0.6))
+        for back_leg, front_leg in ((legs[0], legs[1]), (legs[2], legs[3])):  # left pair, right pair
+            ends = [leg.center + leg.rot[:, 1] * (y - leg.center[1]) / leg.rot[1, 1] for leg in (back_leg, front_leg)]
+            parts.append(bar(ends[0], ends[1], leg_t * 0.6))  # from leg axis to leg axis at height y
     style = rng.choice(["solid", "slats", "frame"], p=[0.35, 0.35, 0.3])
     parts += _back(rng, w, d, h, rng.uniform(0.35, 0.55), rng.uniform(0.025, 0.05), style, rng.uniform(0.0, 0.25))
     if arms:
@@ -210,7 +239,6 @@ def armchair(rng):
     # Upholstered armchair: solid base, thick cushion, thick back, solid arms with a gap under the seat front.
     w, d, h, _ = _seat_dims(rng)
     w *= rng.uniform(1.2, 1.5)
-    base_h = h * rng.uniform(0.4, 0.7)
     leg = rng.uniform(0.04, 0.12)
     parts = [Box([0, leg + (h - leg) / 2, 0], [w / 2, (h - leg) / 2, d / 2], part="seat")]
     parts += _legs(rng, w, d, leg, 0.04, False)
@@ -221,7 +249,6 @@ def armchair(rng):
     back_t = rng.uniform(0.08, 0.16)
     back_h = rng.uniform(0.35, 0.5)
     parts.append(Box([0, h + back_h / 2, -d / 2 + back_t / 2], [w / 2, back_h / 2, back_t / 2], part="back"))
-    del base_h
     return parts
 
 
@@ -244,8 +271,11 @@ def office(rng):
     gap = rng.uniform(0.03, 0.1)
     back_h = rng.uniform(0.35, 0.6)
     if style == "solid":
-        parts.append(bar([0, h - t, -d / 2 - 0.02], [0, h + gap, -d / 2 - 0.02], 0.04))  # support
-        parts.append(Box([0, h + gap + back_h / 2, -d / 2 - 0.02], [w / 2 * rng.uniform(0.8, 1.0), back_h / 2, 0.025], rot_x(-rng.uniform(0, 0.2)), "back"))
+        tilt, z = rng.uniform(0, 0.2), -d / 2 - 0.02
+        parts.append(bar([0, h - t, z], [0, h + gap + 0.02, z], 0.04))  # support, its top inside the back
+        axis = np.array([0.0, np.cos(tilt), -np.sin(tilt)])
+        half = [w / 2 * rng.uniform(0.8, 1.0), back_h / 2, 0.025]
+        parts.append(Box(np.array([0, h + gap, z]) + axis * back_h / 2, half, rot_x(-tilt), "back"))
     else:
         parts += _back(rng, w, d, h, back_h, 0.035, style, rng.uniform(0.05, 0.25))
     if rng.random() < 0.5:  # arms on two posts
@@ -325,16 +355,18 @@ def cantilever(rng):
     tube = rng.uniform(0.022, 0.035)
     round_ = rng.random() < 0.6
     parts = [Box([0, h - t / 2, 0], [w / 2, t / 2, d / 2], part="seat")]
-    front = d / 2 + rng.uniform(-0.02, 0.06)
+    front = d / 2 + rng.uniform(-0.02, 0.06)  # the runners may reach beyond the seat front
     back = -d / 2 + rng.uniform(-0.05, 0.12)
+    bend = d / 2 - tube / 2 - rng.uniform(0.0, 0.08)  # where the uprights meet the seat support
     y0 = tube / 2
-    y1 = h - t - tube / 2
+    y1 = h - t - 0.45 * tube  # the seat support reaches just into the seat (a round tube's prism too)
     for sx in (-1, 1):
         x = sx * (w / 2 - tube / 2)
         parts.append(bar([x, y0, back], [x, y0, front], tube, round_=round_))  # floor runner
-        parts.append(bar([x, y0, front], [x, y1, front - rng.uniform(0.0, 0.06)], tube, round_=round_))  # upright
+        parts.append(bar([x, y0, front], [x, y1, bend], tube, round_=round_))  # upright
+        parts.append(bar([x, y1, bend], [x, y1, -d / 2 + tube / 2], tube, round_=round_))  # seat support
     if rng.random() < 0.5:  # a cross bar at the back of the floor runners
-        parts.append(bar([-(w / 2 - tube), y0, back], [w / 2 - tube, y0, back], tube, round_=round_))
+        parts.append(bar([-(w / 2 - tube / 2), y0, back], [w / 2 - tube / 2, y0, back], tube, round_=round_))
     style = rng.choice(["solid", "frame", "slats"], p=[0.4, 0.35, 0.25])
     parts += _back(rng, w, d, h, rng.uniform(0.35, 0.5), rng.uniform(0.02, 0.04), style, rng.uniform(0.05, 0.3))
     return parts
@@ -380,10 +412,12 @@ def normalisation(parts):
     return (lo + hi) / 2, 1.0 / np.linalg.norm(hi - lo)
 
 
-def chair_mesh(parts, centre, scale, colours):
+def chair_mesh(parts, centre, scale, colours, for_render=False):
+    """One mesh of all primitives, normalised: verts (V, 3), faces (F, 3), per-vertex RGB (V, 3).
+    `for_render` gives the same triangles with unshared vertices along sharp edges (flat-shaded sides)."""
     verts, faces, cols, offset = [], [], [], 0
     for p in parts:
-        v, f = p.mesh()
+        v, f = p.render_mesh() if for_render else p.mesh()
         verts.append((v - centre) * scale)
         faces.append(f + offset)
         cols.append(np.tile(colours[p.part], (len(v), 1)))
@@ -472,7 +506,7 @@ def build_model(job):
     torch.set_num_threads(1)
     family, parts, colours, material = make_chair(seed, index)
     centre, scale = normalisation(parts)
-    verts, faces, cols = chair_mesh(parts, centre, scale, colours)
+    verts, faces, _ = chair_mesh(parts, centre, scale, colours)
     mid = model_id(seed, index)
     mesh_dir = os.path.join(root, "shapenet", SYNSET, mid)
     vox_dir = os.path.join(root, "r2n2", "ShapeNetVoxels", SYNSET, mid)
@@ -484,9 +518,10 @@ def build_model(job):
     surface = sample_surface(verts, faces, 50000, rng)
     write_binvox(os.path.join(vox_dir, "model.binvox"), voxelize(parts, centre, scale, surface))
     meta = np.stack([rng.uniform(0, 360, views), rng.uniform(25, 30, views), rng.uniform(0.65, 0.95, views)], 1)
-    lines = [f"{a:.6f} {e:.6f} 0 {r:.6f} 25" for a, e, r in meta]
-    cams = [r2n2_camera(float(a), float(e), float(r)) for a, e, r in (map(float, l.split()[:2] + [l.split()[3]]) for l in lines)]
-    images = render_views(verts, faces, cols, material, cams)
+    lines = [f"{a:.6f} {e:.6f} 0 {r:.6f} 25" for a, e, r in meta]  # azim elev yaw dist_ratio fov
+    rows = [[float(w) for w in line.split()] for line in lines]  # the rounded values a loader reads back
+    cams = [r2n2_camera(azim, elev, dist_ratio) for azim, elev, _, dist_ratio, _ in rows]
+    images = render_views(*chair_mesh(parts, centre, scale, colours, for_render=True), material, cams)
     for v in range(views):
         Image.fromarray(images[v], "RGBA").save(os.path.join(ren_dir, "%02d.png" % v))
     with open(os.path.join(ren_dir, "rendering_metadata.txt"), "w") as f:
@@ -496,49 +531,90 @@ def build_model(job):
     return mid, family
 
 
+def _is_dataset(path):
+    return os.path.isfile(os.path.join(path, SPLITS_FILE))
+
+
+def _remove_stale_builds(out):
+    """Delete `out`.tmp-<pid> folders left by builds whose process is gone (killed, out of power)."""
+    parent, name = os.path.split(out)
+    for entry in os.listdir(parent):
+        pid = entry[len(name) + len(".tmp-"):]
+        if not (entry.startswith(name + ".tmp-") and pid.isdigit()):
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            pass
+
+
+def _write_splits(root, ids, views, seed):
+    """80 / 5 / 15 % train / val / test, disjoint, a function of the seed; every model lists all its views."""
+    n = len(ids)
+    order = np.random.default_rng([seed, 2**31]).permutation(n)
+    n_test, n_val = max(1, round(0.15 * n)), max(1, round(0.05 * n))
+    members = {"train": order[n_test + n_val:], "val": order[n_test:n_test + n_val], "test": order[:n_test]}
+    splits = {name: {SYNSET: {ids[i]: list(range(views)) for i in sorted(idx)}} for name, idx in members.items()}
+    with open(os.path.join(root, SPLITS_FILE), "w") as f:
+        json.dump(splits, f, indent=1)
+
+
 def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False, force=False):
-    """Build the dataset into `out` (see the module docstring); returns `out`."""
-    if num_models < 3 or not 1 <= views <= 24:
-        raise SystemExit("error: --num_models must be at least 3 and --views between 1 and 24")
+    """Build the dataset into the folder `out` (see the module docstring) and return its absolute path.
+
+    Everything is written into `out`.tmp-<pid> and renamed to `out` once complete, so a folder named
+    `out` always holds a whole dataset. Refuses (SystemExit) when `out` already holds one, unless
+    `force`, and never deletes a folder that is not a dataset.
+    """
+    if num_models < 3:
+        raise SystemExit(f"error: --num_models must be at least 3 (one chair per split), not {num_models}")
+    if not 1 <= views <= 24:
+        raise SystemExit(f"error: --views must be between 1 and 24 (R2N2 has 24), not {views}")
     out = os.path.abspath(out)
-    if os.path.exists(os.path.join(out, "split_03001627.json")) and not force:
+    if _is_dataset(out) and not force:
         raise SystemExit(f"error: {out} already holds a dataset; pass --force to rebuild it")
+    if os.path.exists(out) and not _is_dataset(out) and (not os.path.isdir(out) or os.listdir(out)):
+        raise SystemExit(f"error: {out} exists and is not a dataset; remove it or choose another --out")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    _remove_stale_builds(out)
     tmp = f"{out}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    jobs = [(tmp, seed, i, views) for i in range(num_models)]
-    bar = dict(total=num_models, desc="building chairs", unit="chair", disable=quiet)
-    if workers > 1:
-        with mp.get_context("fork").Pool(workers) as pool:
-            results = list(tqdm(pool.imap(build_model, jobs, chunksize=4), **bar))
-    else:
-        results = [build_model(j) for j in tqdm(jobs, **bar)]
-    ids = [mid for mid, _ in results]
-    order = np.random.default_rng([seed, 2**31]).permutation(num_models)
-    n_test, n_val = max(1, round(0.15 * num_models)), max(1, round(0.05 * num_models))
-    parts = {"test": order[:n_test], "val": order[n_test:n_test + n_val], "train": order[n_test + n_val:]}
-    splits = {name: {SYNSET: {ids[i]: list(range(views)) for i in sorted(idx)}} for name, idx in parts.items()}
-    with open(os.path.join(tmp, "split_03001627.json"), "w") as f:
-        json.dump({k: splits[k] for k in ("train", "val", "test")}, f, indent=1)
-    with open(os.path.join(tmp, "families.json"), "w") as f:
-        json.dump(dict(results), f, indent=1)
-    if os.path.exists(out):
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+    try:
+        jobs = [(tmp, seed, i, views) for i in range(num_models)]
+        progress = dict(total=num_models, desc="building chairs", unit="chair", disable=quiet)
+        if workers > 1:
+            with mp.get_context("fork").Pool(workers) as pool:
+                results = list(tqdm(pool.imap(build_model, jobs, chunksize=2), **progress))
+        else:
+            results = [build_model(job) for job in tqdm(jobs, **progress)]
+        ids = [mid for mid, _ in results]
+        assert len(set(ids)) == len(ids), "model ids collide"
+        with open(os.path.join(tmp, "families.json"), "w") as f:
+            json.dump(dict(results), f, indent=1)
+        _write_splits(tmp, ids, views, seed)  # last: the split file marks a complete dataset
+        old = f"{out}.old-{os.getpid()}"
+        if os.path.isdir(out):
+            os.replace(out, old)  # a dataset (with force) or an empty folder
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", default="data/r2n2_synth", help="dataset folder to create")
-    p.add_argument("--num_models", type=int, default=500, help="number of chairs")
-    p.add_argument("--views", type=int, default=24, help="renderings per chair (R2N2 has 24)")
-    p.add_argument("--seed", type=int, default=0, help="the same seed gives the same dataset")
-    p.add_argument("--workers", type=int, default=2, help="parallel processes")
+    p.add_argument("--out", default="data/r2n2_synth", help="dataset folder to create (default: the embedded dataset)")
+    p.add_argument("--num_models", type=int, default=500, help="number of chairs (default 500)")
+    p.add_argument("--views", type=int, default=24, help="renderings per chair (default 24, as R2N2)")
+    p.add_argument("--seed", type=int, default=0, help="the same seed gives the same dataset (default 0)")
+    p.add_argument("--workers", type=int, default=2, help="parallel processes, one CPU thread each")
     p.add_argument("--force", action="store_true", help="replace an existing dataset in --out")
     args = p.parse_args()
-    import time
-
     t0 = time.time()
     out = build_dataset(args.out, args.num_models, args.views, args.seed, args.workers, force=args.force)
     print(f"wrote {args.num_models} chairs x {args.views} views to {out} in {time.time() - t0:.0f} s")

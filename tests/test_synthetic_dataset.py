@@ -1,0 +1,270 @@
+"""make_synthetic_dataset.py writes real R2N2: the official PyTorch3D loader reads every split, the PNG
+silhouettes line up with the loader's cameras, the voxels agree with the meshes (checked against an
+inside test computed from the mesh alone), builds are deterministic and atomic, and the chairs vary."""
+import filecmp
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from pytorch3d.datasets import R2N2 as OfficialR2N2
+from pytorch3d.datasets.r2n2.utils import BlenderCamera, align_bbox, read_binvox_coords
+from pytorch3d.io import load_obj
+from pytorch3d.ops import sample_points_from_meshes
+from pytorch3d.renderer import MeshRasterizer, RasterizationSettings
+from pytorch3d.structures import Meshes
+from scipy import ndimage
+
+import make_synthetic_dataset as synth
+from utils_vox import read_binvox, voxel_centers
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SPLITS = ("train", "val", "test")
+
+
+def model_files(root, mid):
+    rendering = os.path.join(root, "r2n2", "ShapeNetRendering", synth.SYNSET, mid, "rendering")
+    return {
+        "obj": os.path.join(root, "shapenet", synth.SYNSET, mid, "model.obj"),
+        "binvox": os.path.join(root, "r2n2", "ShapeNetVoxels", synth.SYNSET, mid, "model.binvox"),
+        "metadata": os.path.join(rendering, "rendering_metadata.txt"),
+        "renderings": os.path.join(rendering, "renderings.txt"),
+        "png": lambda v: os.path.join(rendering, "%02d.png" % v),
+    }
+
+
+def winding_inside(points, verts, faces, chunk=2048):
+    """(P,) bool: generalised winding number > 1/2 (van Oosterom-Strackee solid angles of the mesh's
+    oriented triangles). Knows nothing of the generator's primitives. points (P, 3), verts (V, 3)."""
+    tri = verts[faces]  # (F, 3, 3)
+    out = []
+    for p in points.split(chunk):
+        a, b, c = (tri[None, :, k] - p[:, None] for k in range(3))  # (P, F, 3) each
+        la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)
+        det = (a * torch.cross(b, c, dim=-1)).sum(-1)
+        den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
+        out.append(torch.atan2(det, den).sum(1) / (2 * math.pi) > 0.5)
+    return torch.cat(out)
+
+
+def test_official_loader_reads_every_model_and_silhouettes_match(tiny_dataset):
+    splits = json.load(open(os.path.join(tiny_dataset, synth.SPLITS_FILE)))
+    assert list(splits) == list(SPLITS)
+    ids = [set(splits[s][synth.SYNSET]) for s in SPLITS]
+    assert all(ids) and not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])  # disjoint, none empty
+    assert set.union(*ids) == set(json.load(open(os.path.join(tiny_dataset, "families.json"))))
+    raster = RasterizationSettings(image_size=137, blur_radius=0.0, faces_per_pixel=1)
+    for split in SPLITS:
+        ds = OfficialR2N2(split, os.path.join(tiny_dataset, "shapenet"), os.path.join(tiny_dataset, "r2n2"),
+                          os.path.join(tiny_dataset, synth.SPLITS_FILE), return_voxels=True,
+                          return_all_views=True, load_textures=False)
+        assert len(ds) == len(splits[split][synth.SYNSET])
+        for i in range(len(ds)):
+            item = ds[i]
+            views = splits[split][synth.SYNSET][item["model_id"]]
+            n = len(views)
+            assert item["images"].shape == (n, 137, 137, 3)
+            assert item["voxels"].shape[0] == n and item["voxels"].dim() == 4  # (V, D, D, D): it resamples
+            assert item["R"].shape == (n, 3, 3) and item["T"].shape == (n, 3) and item["K"].shape == (n, 4, 4)
+            assert item["voxels"].sum() > 0
+            # The GT mesh seen through the loader's own cameras covers the PNG's alpha silhouette.
+            cams = BlenderCamera(R=item["R"], T=item["T"], K=item["K"])
+            frags = MeshRasterizer(cameras=cams, raster_settings=raster)(
+                Meshes([item["verts"]], [item["faces"]]).extend(n))
+            silhouettes = frags.pix_to_face[..., 0] >= 0  # (V, 137, 137)
+            files = model_files(tiny_dataset, item["model_id"])
+            for k, v in enumerate(views):
+                rgba = np.asarray(Image.open(files["png"](v)))
+                assert rgba.shape == (137, 137, 4) and rgba.dtype == np.uint8
+                alpha = torch.from_numpy(rgba[..., 3] > 0)
+                iou = ((alpha & silhouettes[k]).sum() / (alpha | silhouettes[k]).sum()).item()
+                assert iou >= 0.95, (item["model_id"], v, iou)
+                assert set(np.unique(rgba[..., 3])) <= {0, 255}
+                assert (rgba[..., :3][rgba[..., 3] == 0] == 0).all()  # background RGB exactly 0
+                assert np.ptp(rgba[..., :3][rgba[..., 3] > 0].max(axis=1)) > 20  # shaded, not one flat colour
+                # The loader drops alpha: its image is the PNG's RGB.
+                assert np.allclose(item["images"][k].numpy(), rgba[..., :3] / 255.0, atol=1e-6)
+
+
+def test_voxels_agree_with_meshes(tiny_dataset):
+    centres = voxel_centers().reshape(-1, 3).double()  # (32^3, 3) xyz, in the (z, y, x) order of the grid
+    families = json.load(open(os.path.join(tiny_dataset, "families.json")))
+    ious_touch = []
+    for mid in sorted(families):
+        files = model_files(tiny_dataset, mid)
+        verts, faces, _ = load_obj(files["obj"], load_textures=False)
+        faces = faces.verts_idx
+        lo, hi = verts.min(0).values, verts.max(0).values
+        assert torch.allclose((lo + hi) / 2, torch.zeros(3), atol=1e-5) and abs((hi - lo).norm() - 1) < 1e-5
+        assert 24 <= len(faces) <= 1500  # low-poly, renders fast
+        occ, translate, scale = read_binvox(files["binvox"])
+        assert occ.shape == (32, 32, 32) and np.allclose(translate, -0.5) and scale == 1.0
+        occ = torch.from_numpy(occ)
+        # (a) the surface lies in occupied voxels
+        torch.manual_seed(0)
+        mesh = Meshes([verts], [faces])
+        pts = sample_points_from_meshes(mesh, 10000)[0]  # (10000, 3)
+        idx = ((pts + 0.5) * 32).floor().long().clamp(0, 31)  # (N, 3) x, y, z indices
+        assert occ[idx[:, 2], idx[:, 1], idx[:, 0]].float().mean() >= 0.99, mid
+        # (b) against the mesh alone: every voxel whose centre the mesh encloses is occupied, and the grid
+        # is the set of voxels the solid touches. A voxel touches the solid when the surface crosses it
+        # (dense surface samples find it) or when it lies wholly inside (its centre is inside).
+        near = ((centres >= lo - 1 / 32) & (centres <= hi + 1 / 32)).all(1)  # (32^3,) skip far voxels
+        inside = torch.zeros(32 ** 3, dtype=torch.bool)
+        inside[near] = winding_inside(centres[near], verts.double(), faces)
+        assert inside.sum() > 0 and occ.reshape(-1)[inside].float().mean() >= 0.99, mid
+        dense = sample_points_from_meshes(mesh, 200000)[0]
+        didx = ((dense + 0.5) * 32).floor().long().clamp(0, 31)
+        touch = inside.reshape(32, 32, 32).clone()
+        touch[didx[:, 2], didx[:, 1], didx[:, 0]] = True
+        ious_touch.append(((occ & touch).sum() / (occ | touch).sum()).item())
+        # (c) the official loader's voxel coordinates, aligned to the mesh's bounding box as it does,
+        # land within one voxel of our frame: the binvox axes and frame are the ones R2N2 uses.
+        with open(files["binvox"], "rb") as f:
+            coords = read_binvox_coords(f)  # (N, 3) integer x, y, z indices
+        aligned = align_bbox(coords, verts)
+        ours = -0.5 + (coords + 0.5) / 32
+        assert (aligned - ours).abs().max() <= 1 / 32 + 1e-5, mid
+    assert min(ious_touch) >= 0.95, ious_touch  # measured >= 0.99 on this dataset
+
+
+def test_build_is_deterministic_atomic_and_refuses_to_overwrite(tmp_path):
+    root = tmp_path
+    # a: through the command line with 2 worker processes; b: in-process, serial; c: another seed
+    cmd = [sys.executable, os.path.join(REPO, "make_synthetic_dataset.py"), "--out", str(root / "a"),
+           "--num_models", "4", "--views", "2", "--seed", "7", "--workers", "2"]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "wrote 4 chairs x 2 views" in done.stdout
+    a = str(root / "a")
+    b = synth.build_dataset(str(root / "b"), num_models=4, views=2, seed=7, workers=1, quiet=True)
+    c = synth.build_dataset(str(root / "c"), num_models=4, views=2, seed=8, workers=1, quiet=True)
+    assert not [p for p in os.listdir(root) if ".tmp" in p or ".old" in p]  # temporary folders renamed away
+    for name in (synth.SPLITS_FILE, "families.json"):
+        assert filecmp.cmp(os.path.join(a, name), os.path.join(b, name), shallow=False), name
+    ids_a = list(json.load(open(os.path.join(a, "families.json"))))
+    ids_c = list(json.load(open(os.path.join(c, "families.json"))))
+    for mid in ids_a:
+        fa, fb = model_files(a, mid), model_files(b, mid)
+        for key in ("obj", "binvox", "metadata", "renderings"):
+            assert filecmp.cmp(fa[key], fb[key], shallow=False), (mid, key)
+        for v in range(2):
+            assert filecmp.cmp(fa["png"](v), fb["png"](v), shallow=False), (mid, v)
+    assert set(ids_a).isdisjoint(ids_c)
+    assert open(model_files(a, ids_a[0])["obj"]).read() != open(model_files(c, ids_c[0])["obj"]).read()
+    assert open(os.path.join(a, synth.SPLITS_FILE)).read() != open(os.path.join(c, synth.SPLITS_FILE)).read()
+
+    # An existing dataset is kept unless --force; a folder that is not a dataset is never deleted.
+    with pytest.raises(SystemExit, match="already holds a dataset"):
+        synth.build_dataset(a, num_models=4, views=2, seed=7, workers=1, quiet=True)
+    (root / "mine").mkdir()
+    (root / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(SystemExit, match="is not a dataset"):
+        synth.build_dataset(str(root / "mine"), num_models=3, views=1, seed=0, workers=1, quiet=True)
+    assert (root / "mine" / "notes.txt").read_text() == "keep me"
+    synth.build_dataset(c, num_models=3, views=1, seed=9, workers=1, quiet=True, force=True)
+    assert len(json.load(open(os.path.join(c, "families.json")))) == 3
+
+
+def test_interrupted_build_leaves_no_dataset(tmp_path, monkeypatch):
+    out = tmp_path / "d"
+    # A leftover from a build that was killed: a partial tree without the split file, owned by a dead pid.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"d.tmp-{dead.pid}"
+    (stale / "shapenet").mkdir(parents=True)
+    assert not os.path.exists(out)  # the loader looks for `out`/split_03001627.json only
+
+    calls = []
+    real = synth.build_model
+
+    def failing(job):
+        calls.append(job)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(synth, "build_model", failing)
+    with pytest.raises(KeyboardInterrupt):
+        synth.build_dataset(str(out), num_models=3, views=1, seed=0, workers=1, quiet=True)
+    assert not os.path.exists(out)
+    assert not [p for p in os.listdir(tmp_path) if p.startswith("d.")]  # own temp folder and the stale one gone
+    monkeypatch.setattr(synth, "build_model", real)
+    synth.build_dataset(str(out), num_models=3, views=1, seed=0, workers=1, quiet=True)
+    assert os.path.isfile(out / synth.SPLITS_FILE)
+    for bad in (dict(num_models=2, views=1), dict(num_models=3, views=25)):
+        with pytest.raises(SystemExit, match="must be"):
+            synth.build_dataset(str(tmp_path / "e"), seed=0, workers=1, quiet=True, **bad)
+
+
+def test_metadata_follows_r2n2_ranges(tiny_dataset):
+    rows = []
+    for mid in json.load(open(os.path.join(tiny_dataset, "families.json"))):
+        files = model_files(tiny_dataset, mid)
+        lines = open(files["metadata"]).read().splitlines()
+        rows += [[float(x) for x in line.split()] for line in lines]
+        assert open(files["renderings"]).read().split() == ["%02d.png" % v for v in range(len(lines))]
+    rows = np.array(rows)  # (models * views, 5): azim elev yaw dist_ratio fov
+    assert rows.shape[1] == 5
+    assert (rows[:, 0] >= 0).all() and (rows[:, 0] < 360).all()
+    assert (rows[:, 1] >= 25).all() and (rows[:, 1] < 30).all()
+    assert (rows[:, 2] == 0).all() and (rows[:, 4] == 25).all()
+    assert (rows[:, 3] >= 0.65).all() and (rows[:, 3] < 0.95).all()
+
+
+def first_betti_number(occ):
+    """b1 - b2 = b0 - Euler characteristic of the union of the closed occupied voxels of occ (D, D, D):
+    the number of through-holes (handles) when the solid has no enclosed cavities."""
+    cells = np.zeros([2 * n + 1 for n in occ.shape], bool)  # doubled grid: cubes at odd indices
+    cells[1::2, 1::2, 1::2] = occ
+    closure = ndimage.maximum_filter(cells, size=3, mode="constant")  # every face, edge, vertex of a cube
+    dim = (np.indices(cells.shape) % 2).sum(0)  # a cell's dimension = its number of odd coordinates
+    euler = sum((-1) ** d * int((closure & (dim == d)).sum()) for d in range(4))
+    return ndimage.label(occ, structure=np.ones((3, 3, 3)))[1] - euler
+
+
+def test_euler_characteristic_helper():
+    ring = np.zeros((5, 5, 5), bool)
+    ring[2, 1:4, 1:4] = True
+    assert first_betti_number(ring) == 0  # a 3x3 plate: a disc
+    ring[2, 2, 2] = False
+    assert first_betti_number(ring) == 1  # a ring: one hole
+    ring[4, 4, 4] = True
+    assert first_betti_number(ring) == 1  # a second component adds no hole
+
+
+def test_families_proportions_holes_and_primitives():
+    res = 48
+    c = (np.arange(res) + 0.5) / res - 0.5
+    z, y, x = np.meshgrid(c, c, c, indexing="ij")
+    grid = np.stack([x, y, z], -1).reshape(-1, 3)  # (res^3, 3) xyz
+    families, holes, heights = set(), [], []
+    for i in range(30):
+        family, parts, colours, material = synth.make_chair(0, i)
+        families.add(family)
+        assert set(colours) >= {p.part for p in parts} and material[0] > 0
+        centre, scale = synth.normalisation(parts)
+        verts, faces, _ = synth.chair_mesh(parts, centre, scale, colours)
+        lo, hi = verts.min(0), verts.max(0)
+        assert np.allclose((lo + hi) / 2, 0, atol=1e-9) and np.isclose(np.linalg.norm(hi - lo), 1)
+        heights.append(hi[1] - lo[1])
+        occ = np.zeros(len(grid), bool)
+        for p in parts:
+            v, f = p.mesh()
+            tri = v[f]  # (F, 3, 3): closed and outward-facing: positive volume, equal to the inside test's
+            volume = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6
+            lo_p, hi_p = v.min(0), v.max(0)
+            probe = np.random.default_rng(i).uniform(lo_p, hi_p, (20000, 3))
+            assert volume > 0 and abs(p.contains(probe).mean() * np.prod(hi_p - lo_p) / volume - 1) < 0.2
+            occ |= p.contains(grid / scale + centre)
+        occ = occ.reshape(res, res, res)
+        assert ndimage.label(occ, structure=np.ones((3, 3, 3)))[1] == 1, (i, family)  # one connected piece
+        holes.append(first_betti_number(occ) > 0)
+    assert families == set(synth.FAMILIES) and len(families) >= 6
+    assert np.mean(holes) >= 0.4, np.mean(holes)  # through-holes a deformed sphere cannot make
+    assert np.ptp(heights) > 0.2  # proportions vary (normalised height)
