@@ -19,12 +19,35 @@ $(VENV)/.installed: requirements.txt
 data: venv
 	@test -f $(DATA)/split_03001627.json || $(PY) make_synthetic_dataset.py --out $(DATA)
 
-# The main job at a CPU budget: the three fits of writeup section 1.
+# The main job at a CPU budget (about 20 minutes on 2 cores): the three fits of writeup section 1, then
+# image -> voxel / point / mesh / implicit / parametric models trained for STEPS steps each, evaluated
+# on the test split, and compared in one table and one F1 plot. `make demo STEPS=10000 BATCH=32` for more.
+STEPS ?= 500
+BATCH ?= 16
+WORKERS ?= 2
+TRAIN := --id demo --output_dir $(DEMO)/outputs --max_iter $(STEPS) --batch_size $(BATCH) --num_workers $(WORKERS) --save_freq 250 --vis_freq 250
+EVAL := --id demo --output_dir $(DEMO)/test_outputs --vis_freq 15
+
 demo: data
 	$(PY) fit_data.py --type vox --save_dir $(DEMO)/fit --save_predictions --save_visualizations
 	$(PY) fit_data.py --type point --save_dir $(DEMO)/fit --save_predictions --save_visualizations
 	$(PY) fit_data.py --type mesh --save_dir $(DEMO)/fit --save_predictions --save_visualizations
-	@echo "Demo results are in $(DEMO)/: fit/ (fitted shapes, source|target pictures and GIFs)"
+	for t in vox point mesh; do \
+	  $(PY) train_model.py --type $$t $(TRAIN) && \
+	  $(PY) eval_model.py --type $$t $(EVAL) --checkpoint_path $(DEMO)/outputs/demo/checkpoint_$$t.pth || exit 1; \
+	done
+	$(PY) q3_train_implicit.py $(TRAIN) --num_points_to_sample 4096
+	$(PY) eval_q3.py --model_type occupancy --type vox $(EVAL) --checkpoint_path $(DEMO)/outputs/demo/checkpoint_implicit.pth
+	$(PY) q3_train_parametric.py --type point --model_type parametric $(TRAIN)
+	$(PY) eval_q3.py --model_type parametric --type point $(EVAL) --checkpoint_path $(DEMO)/outputs/demo/checkpoint_parametric.pth
+	$(PY) compare.py $(DEMO)/test_outputs/demo/metrics_*.json --out $(DEMO)/comparison \
+	  --title "avg F1 vs threshold, embedded test split, $(STEPS) steps x batch $(BATCH)"
+	@echo
+	@echo "Demo results are in $(DEMO)/:"
+	@echo "  fit/                 fitted shapes, source|target pictures and turntable GIFs (writeup section 1)"
+	@echo "  outputs/demo/        checkpoints, loss curves and training pictures"
+	@echo "  test_outputs/demo/   metrics_*.json, F1 curves and input|prediction|ground-truth pictures"
+	@echo "  comparison/          comparison.md (avg F1@0.05 per representation) and f1_curves.png"
 
 test: venv
 	$(PY) -m pytest -q tests

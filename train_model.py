@@ -9,6 +9,7 @@ args.json, loss_{type}.csv, loss_{type}.png and vis/{type}_{step}.png. --load_ch
 """
 import argparse
 import os
+import signal
 import time
 
 import torch
@@ -81,7 +82,12 @@ def pred_shape(pred, i, kind):
     return "mesh", (pred.verts_list()[i].detach(), pred.faces_list()[i])
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # a kill (SIGTERM, e.g. a job scheduler) saves a checkpoint like Ctrl-C does
+
+
 def train_model(args):
+    signal.signal(signal.SIGTERM, _interrupt)
     device = pick_device(args.device)
     seed_everything(args.seed)
     run_dir = os.path.join(args.output_dir, args.id)
