@@ -22,7 +22,7 @@ data: venv
 # The main job at a CPU budget (about 20 minutes on 2 cores): the three fits of writeup section 1, then
 # image -> voxel / point / mesh / implicit / parametric models trained for STEPS steps each, evaluated
 # on the test split, and compared in one table and one F1 plot. `make demo STEPS=10000 BATCH=32` for more.
-STEPS ?= 500
+STEPS ?= 200
 BATCH ?= 16
 WORKERS ?= 2
 TRAIN := --id demo --output_dir $(DEMO)/outputs --max_iter $(STEPS) --batch_size $(BATCH) --num_workers $(WORKERS) --save_freq 250 --vis_freq 250

@@ -120,6 +120,9 @@ def main(args):
     device = pick_device(args.device)
     ckpt = load_checkpoint(args.checkpoint_path, expect={"type": args.type})
     train_args = argparse.Namespace(**ckpt["args"])
+    if getattr(train_args, "model_type", None):
+        raise SystemExit(f"error: {args.checkpoint_path} holds a {train_args.model_type} model of writeup section 3; "
+                         f"evaluate it with eval_q3.py --model_type {train_args.model_type}")
     if args.type == "point" and args.n_points is not None and args.n_points != train_args.n_points:
         raise SystemExit(f"error: --n_points {args.n_points}, but {args.checkpoint_path} predicts "
                          f"{train_args.n_points} points; pass --n_points {train_args.n_points}")

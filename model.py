@@ -1,5 +1,5 @@
 """Networks: an image encoder and one decoder per 3D representation."""
-import warnings
+import sys
 
 import torch
 import torch.nn as nn
@@ -7,7 +7,7 @@ import torchvision
 from pytorch3d.structures import Meshes
 from pytorch3d.utils import ico_sphere
 
-from utils_vox import VOX_SIZE
+from utils_vox import VOX_SIZE, voxel_centers
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -37,8 +37,8 @@ class ImageEncoder(nn.Module):
                 if pretrained == "yes":
                     raise SystemExit(f"error: --pretrained yes, but the ImageNet weights of {arch} cannot be had ({e}); "
                                      f"put {weights.url.rsplit('/', 1)[-1]} in {torch.hub.get_dir()}/checkpoints or use --pretrained auto") from None
-                warnings.warn(f"ImageNet weights for {arch} unavailable ({type(e).__name__}); training the encoder from scratch",
-                              stacklevel=2)
+                print(f"note: ImageNet weights for {arch} unavailable ({type(e).__name__}); the encoder starts from "
+                      "random weights", file=sys.stderr)
         self.features = nn.Sequential(*list(net.children())[:-1])  # up to global average pooling
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
@@ -147,3 +147,206 @@ class SingleViewto3D(nn.Module):
 def model_input(batch, load_feat, device):
     """The tensor a SingleViewto3D model reads from a loader batch."""
     return (batch["feats"] if load_feat else batch["images"]).to(device, non_blocking=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writeup section 3: an implicit occupancy network and an AtlasNet-style parametric network.
+# ---------------------------------------------------------------------------------------------------
+class SimpleOccupancyDecoder(nn.Module):
+    """(B, Q, 3) query points + (B, C) image feature -> (B, Q) occupancy logits.
+
+    The simple fusion: the feature, projected to `hidden`, is added to an embedding of each point,
+    and an MLP shared by all points reads the sum. The point embedding sees the coordinates and their
+    Fourier features (as MeshDecoder's vertices do): from raw coordinates alone an MLP this small
+    learns thin parts (legs, slats) very slowly.
+    """
+
+    def __init__(self, in_dim=512, hidden=256, n_layers=4, n_freqs=4):
+        super().__init__()
+        self.register_buffer("freqs", (2.0 ** torch.arange(n_freqs)) * torch.pi, persistent=False)
+        self.point_proj = nn.Linear(3 + 6 * n_freqs, hidden)
+        self.feat_proj = nn.Linear(in_dim, hidden)
+        layers = []
+        for _ in range(n_layers - 1):
+            layers += [nn.ReLU(), nn.Linear(hidden, hidden)]
+        self.mlp = nn.Sequential(*layers, nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, points, feat):
+        angles = points[..., None] * self.freqs  # (B, Q, 3, n_freqs)
+        enc = torch.cat([points, angles.sin().flatten(-2), angles.cos().flatten(-2)], dim=-1)  # (B, Q, 3 + 6 n_freqs)
+        h = self.point_proj(enc) + self.feat_proj(feat)[:, None]  # (B, Q, H)
+        return self.mlp(h)[..., 0]  # (B, Q)
+
+
+class ConditionalBatchNorm1d(nn.Module):
+    """Batch norm whose scale and shift are predicted from the image feature (Occupancy Networks' CBN).
+
+    x: (B, H, Q) point features, c: (B, C) -> (B, H, Q). Starts as the identity affine map.
+    """
+
+    def __init__(self, c_dim, f_dim):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(f_dim, affine=False)
+        self.gamma = nn.Linear(c_dim, f_dim)
+        self.beta = nn.Linear(c_dim, f_dim)
+        nn.init.zeros_(self.gamma.weight)
+        nn.init.ones_(self.gamma.bias)
+        nn.init.zeros_(self.beta.weight)
+        nn.init.zeros_(self.beta.bias)
+
+    def forward(self, x, c):
+        return self.gamma(c)[:, :, None] * self.bn(x) + self.beta(c)[:, :, None]  # (B, H, Q)
+
+
+class CBNResnetBlock(nn.Module):
+    """Occupancy Networks' CResnetBlockConv1d: CBN -> ReLU -> fc -> CBN -> ReLU -> fc, plus the input."""
+
+    def __init__(self, c_dim, hidden):
+        super().__init__()
+        self.bn_0, self.bn_1 = ConditionalBatchNorm1d(c_dim, hidden), ConditionalBatchNorm1d(c_dim, hidden)
+        self.fc_0, self.fc_1 = nn.Conv1d(hidden, hidden, 1), nn.Conv1d(hidden, hidden, 1)
+        nn.init.zeros_(self.fc_1.weight)  # each block starts as the identity
+
+    def forward(self, x, c):
+        h = self.fc_0(torch.relu(self.bn_0(x, c)))  # (B, H, Q)
+        return x + self.fc_1(torch.relu(self.bn_1(h, c)))  # (B, H, Q)
+
+
+class CBNOccupancyDecoder(nn.Module):
+    """(B, Q, 3) query points + (B, C) image feature -> (B, Q) occupancy logits.
+
+    The decoder of Occupancy Networks (Mescheder et al. 2019, DecoderCBatchNorm): a ResNet of
+    fully connected layers over each point, conditioned on the image through conditional batch norm
+    in every block, so the feature modulates every layer instead of entering once.
+    """
+
+    def __init__(self, in_dim=512, hidden=256, n_blocks=5):
+        super().__init__()
+        self.fc_p = nn.Conv1d(3, hidden, 1)
+        self.blocks = nn.ModuleList([CBNResnetBlock(in_dim, hidden) for _ in range(n_blocks)])
+        self.bn = ConditionalBatchNorm1d(in_dim, hidden)
+        self.fc_out = nn.Conv1d(hidden, 1, 1)
+
+    def forward(self, points, feat):
+        x = self.fc_p(points.transpose(1, 2))  # (B, H, Q)
+        for block in self.blocks:
+            x = block(x, feat)
+        return self.fc_out(torch.relu(self.bn(x, feat)))[:, 0]  # (B, Q)
+
+
+class OccupancyNetwork(nn.Module):
+    """Image (or precomputed feature) + 3D query points -> occupancy logits (writeup 3.1).
+
+    Built from the checkpoint's args alone: arch, pretrained, load_feat, decoder ("simple" or "cbn").
+    Points are in the object frame; the shape lives in the cube [-0.5, 0.5]^3 of utils_vox.
+    """
+
+    def __init__(self, args):
+        super().__init__()
+        self.load_feat = getattr(args, "load_feat", False)
+        feat_dim = ARCHS[args.arch]
+        self.encoder = None if self.load_feat else ImageEncoder(args.arch, getattr(args, "pretrained", "auto"))
+        if args.decoder == "simple":
+            self.decoder = SimpleOccupancyDecoder(feat_dim)
+        elif args.decoder == "cbn":
+            self.decoder = CBNOccupancyDecoder(feat_dim)
+        else:
+            raise ValueError(f"unknown --decoder {args.decoder}")
+
+    def encode(self, images_or_feats):
+        return images_or_feats if self.encoder is None else self.encoder(images_or_feats)  # (B, C)
+
+    def forward(self, images_or_feats, points):
+        """(B, 137, 137, 3) images or (B, C) features, (B, Q, 3) points -> (B, Q) logits."""
+        return self.decoder(points, self.encode(images_or_feats))
+
+    def grid_logits(self, feat, res, chunk=65536):
+        """Logits on the res^3 voxel centres of the canonical cube: (B, C) feature -> (B, res, res, res).
+
+        The grid is in the voxel frame of utils_vox (axes z, y, x), so utils_vox.voxels_to_meshes and
+        eval_model.prediction_points read it like a voxel prediction. At most `chunk` points (over the
+        whole batch) go through the decoder at once, so memory stays bounded at any resolution.
+        """
+        b = feat.shape[0]
+        centres = voxel_centers(res).to(feat.device).reshape(1, -1, 3)  # (1, res^3, 3) xyz
+        per_chunk = max(1, chunk // b)
+        out = [self.decoder(centres[:, i:i + per_chunk].expand(b, -1, -1), feat)  # (B, q)
+               for i in range(0, centres.shape[1], per_chunk)]
+        return torch.cat(out, dim=1).view(b, res, res, res)
+
+
+class AtlasPatch(nn.Module):
+    """One AtlasNet patch: (B, N, 2) UV points in [0, 1]^2 + (B, C) feature -> (B, N, 3) surface points.
+
+    An MLP shared by all points of the patch; the feature is projected and added to the UV embedding.
+    """
+
+    def __init__(self, in_dim=512, hidden=256):
+        super().__init__()
+        self.uv_proj = nn.Linear(2, hidden)
+        self.feat_proj = nn.Linear(in_dim, hidden)
+        self.mlp = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 3))
+
+    def forward(self, uv, feat):
+        return self.mlp(self.uv_proj(uv) + self.feat_proj(feat)[:, None])  # (B, N, 3)
+
+
+class ParametricNetwork(nn.Module):
+    """Image (or precomputed feature) -> a surface made of `n_patches` deformed unit squares (writeup 3.2).
+
+    AtlasNet (Groueix et al. 2018): each patch has its own MLP (as in the paper), which maps a 2D point
+    (u, v) of the square, together with the image feature, to a 3D point. Because the MLPs work point by
+    point, any number of points can be drawn: random UV points in training, a regular UV grid at test
+    time, whose triangulation gives a mesh. Built from the checkpoint's args: arch, pretrained,
+    load_feat, n_patches.
+    """
+
+    def __init__(self, args):
+        super().__init__()
+        self.load_feat = getattr(args, "load_feat", False)
+        feat_dim = ARCHS[args.arch]
+        self.encoder = None if self.load_feat else ImageEncoder(args.arch, getattr(args, "pretrained", "auto"))
+        self.patches = nn.ModuleList([AtlasPatch(feat_dim) for _ in range(args.n_patches)])
+
+    def encode(self, images_or_feats):
+        return images_or_feats if self.encoder is None else self.encoder(images_or_feats)  # (B, C)
+
+    def decode(self, feat, uv):
+        """(B, C) feature, (n_patches, N, 2) UV points per patch -> (B, n_patches * N, 3), patch by patch."""
+        b = feat.shape[0]
+        return torch.cat([patch(uv[k].expand(b, -1, -1), feat) for k, patch in enumerate(self.patches)], dim=1)
+
+    def sample(self, feat, n_points):
+        """(B, C) feature -> (B, n_points, 3) points at random UV positions, split evenly over the patches."""
+        n = len(self.patches)
+        sizes = [n_points // n + (k < n_points % n) for k in range(n)]
+        return torch.cat([patch(torch.rand(feat.shape[0], s, 2, device=feat.device), feat)
+                          for patch, s in zip(self.patches, sizes)], dim=1)  # (B, n_points, 3)
+
+    def forward(self, images_or_feats, n_points):
+        """(B, 137, 137, 3) images or (B, C) features -> (B, n_points, 3) points at random UV positions."""
+        return self.sample(self.encode(images_or_feats), n_points)
+
+    def grid_side(self, n_points):
+        """Side g of the regular g x g UV grid per patch whose total g^2 * n_patches is closest to n_points."""
+        return max(2, round((n_points / len(self.patches)) ** 0.5))
+
+    def grid_mesh(self, feat, n_points):
+        """The regular UV grid of every patch, decoded and triangulated.
+
+        Returns verts (B, n_patches * g * g, 3) and faces (n_patches * 2 * (g-1)^2, 3), the same faces
+        for every example (patch k's vertices are rows k*g*g .. (k+1)*g*g - 1).
+        """
+        g = self.grid_side(n_points)
+        t = torch.linspace(0.0, 1.0, g, device=feat.device)
+        u, v = torch.meshgrid(t, t, indexing="ij")
+        uv = torch.stack([u, v], dim=-1).reshape(1, g * g, 2)  # (1, g*g, 2), vertex i*g+j = (t_i, t_j)
+        verts = self.decode(feat, uv.expand(len(self.patches), -1, -1))  # (B, P*g*g, 3)
+        i, j = torch.meshgrid(torch.arange(g - 1, device=feat.device), torch.arange(g - 1, device=feat.device),
+                              indexing="ij")
+        v00 = (i * g + j).reshape(-1)  # (g-1)^2 lower-left corners of the grid cells
+        v01, v10, v11 = v00 + 1, v00 + g, v00 + g + 1
+        cell = torch.cat([torch.stack([v00, v10, v11], 1), torch.stack([v00, v11, v01], 1)])  # (2 (g-1)^2, 3)
+        faces = torch.cat([cell + k * g * g for k in range(len(self.patches))])  # (P * 2 (g-1)^2, 3)
+        return verts, faces

@@ -75,6 +75,9 @@ def load_checkpoint(path, expect=None):
     if not isinstance(ckpt, dict) or "model" not in ckpt or "args" not in ckpt:
         raise SystemExit(f"error: {path} is not a checkpoint of this repo (no model/args); pass a .pth written by training")
     for key, value in (expect or {}).items():
+        if key not in ckpt["args"] and value is not None:
+            raise SystemExit(f"error: {path} was written by another training script (its args have no {key}, "
+                             f"{key}={value!r} was asked for); pass a checkpoint of the right kind")
         got = ckpt["args"].get(key)
         if got != value:
             raise SystemExit(f"error: {path} holds a model with {key}={got!r}, but {key}={value!r} was asked for; "

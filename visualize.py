@@ -173,3 +173,72 @@ def save_f1_curve(curves, thresholds, path, title="F1 vs distance threshold"):
     fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100))
     plt.close(fig)
+
+
+def overlay_heatmap(image, heat, alpha=0.5, cmap="jet"):
+    """A saliency map (H, W) in [0, 1] drawn over an image (H, W, 3) in [0, 1]; returns (H, W, 3) numpy.
+
+    Half image, half colour map, as pytorch-grad-cam's show_cam_on_image draws it (jet: blue = 0, red = 1).
+    """
+    colours = plt.get_cmap(cmap)(np.clip(heat, 0, 1))[..., :3]  # (H, W, 3)
+    return (1 - alpha) * np.asarray(image, dtype=np.float32) + alpha * colours
+
+
+def render_points_colored(points, colors, cameras, image_size=256, radius=0.015):
+    """Renders of one point cloud (P, 3) with per-point colours (P, 3) in [0, 1]. Returns (N, H, W, 3) numpy."""
+    n = len(cameras)
+    if len(points) == 0:
+        return np.ones((n, image_size, image_size, 3), np.float32)
+    device = cameras.device
+    clouds = Pointclouds(points=[points.float().to(device)], features=[colors.float().to(device)]).extend(n)
+    renderer = PointsRenderer(
+        rasterizer=PointsRasterizer(cameras=cameras, raster_settings=PointsRasterizationSettings(
+            image_size=image_size, radius=radius, points_per_pixel=4)),
+        compositor=AlphaCompositor(background_color=WHITE),
+    )
+    with torch.no_grad():
+        return renderer(clouds)[..., :3].clamp(0, 1).cpu().numpy()
+
+
+def save_error_panel(path, image, pred_points, pred_dist, gt_points, gt_dist, R, T, K, vmax=0.1, threshold=0.05,
+                     title=None, image_size=224, cmap="turbo"):
+    """The prediction's error drawn on its surface, from the input view and from the side, with a colour bar.
+
+    Top row: points on the prediction coloured by their distance to the ground truth (where the
+    prediction is wrong: precision). Bottom row: points on the ground truth coloured by their distance
+    to the prediction (what the prediction misses: recall). Distances are Euclidean, in the object frame
+    (bounding-box diagonal 1), clipped at `vmax`; `threshold` (the F1 threshold) is marked on the bar.
+
+    pred_points (N, 3), pred_dist (N,), gt_points (M, 3), gt_dist (M,); R, T, K: the input view's camera.
+    """
+    device = R.device
+    views = [("input view", input_view_cameras(R, T, K, device)), ("side", orbit_cameras([120.0], device=device))]
+    colour_map = plt.get_cmap(cmap)
+    rows = []
+    for points, dist in ((pred_points, pred_dist), (gt_points, gt_dist)):
+        colours = torch.from_numpy(colour_map((dist.detach().cpu().numpy() / vmax).clip(0, 1))[:, :3])  # (P, 3)
+        rows.append([render_points_colored(points, colours, cams, image_size)[0] for _, cams in views])
+    fig = plt.figure(figsize=(10.2, 6.6))
+    grid = fig.add_gridspec(2, 4, width_ratios=[1, 1, 1, 0.06], wspace=0.05, hspace=0.12)
+    ax = fig.add_subplot(grid[:, 0])
+    ax.imshow(np.clip(image.detach().cpu().numpy(), 0, 1))
+    ax.set_title("Input", fontsize=11)
+    ax.axis("off")
+    labels = ("Prediction: distance to GT", "GT: distance to prediction")
+    for r, (row, label) in enumerate(zip(rows, labels)):
+        for c, (picture, (view, _)) in enumerate(zip(row, views)):
+            ax = fig.add_subplot(grid[r, 1 + c])
+            ax.imshow(picture)
+            ax.set_title(f"{label}\n({view})", fontsize=10)
+            ax.axis("off")
+    cax = fig.add_subplot(grid[:, 3])
+    bar = fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, vmax), colour_map), cax=cax,
+                       extend="max")
+    bar.set_label("distance (bounding-box diagonal = 1)")
+    bar.ax.axhline(threshold, color="k", lw=1.5)
+    ticks = np.linspace(0, vmax, 5)
+    bar.set_ticks(ticks, labels=[f"{t:.3g} (F1 threshold)" if np.isclose(t, threshold) else f"{t:.3g}" for t in ticks])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches="tight"))
+    plt.close(fig)

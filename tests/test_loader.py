@@ -44,10 +44,10 @@ def test_voxel_frame_lines_up_with_the_mesh(tiny_dataset):
     points, lengths = sample_surfaces([v for v, _ in surfaces], [f for _, f in surfaces])
     f1 = f1_scores(points, lengths, batch["points"])["f1"]  # (B, T)
     assert f1[:, -1].min() > 90, f1[:, -1]  # F1@0.05: a 32^3 grid is within half a voxel (0.016) of the surface
-    # A grid shifted by two voxels along x is clearly worse: the metric sees frame errors.
-    shifted = voxels_to_meshes(torch.roll(batch["voxels"], 2, dims=3))
+    # A grid shifted by three voxels (0.094) along x is clearly worse: the metric sees frame errors.
+    shifted = voxels_to_meshes(torch.roll(batch["voxels"], 3, dims=3))
     points, lengths = sample_surfaces([v for v, _ in shifted], [f for _, f in shifted])
-    assert f1_scores(points, lengths, batch["points"])["f1"][:, 0].mean() < f1[:, 0].mean() - 10
+    assert f1_scores(points, lengths, batch["points"])["f1"][:, -1].mean() < f1[:, -1].mean() - 15
 
 
 def test_cache_is_reused_and_invalidated(tiny_dataset, tmp_path):
