@@ -36,7 +36,7 @@ demo: data
 	  $(PY) train_model.py --type $$t $(TRAIN) && \
 	  $(PY) eval_model.py --type $$t $(EVAL) --checkpoint_path $(DEMO)/outputs/demo/checkpoint_$$t.pth || exit 1; \
 	done
-	$(PY) q3_train_implicit.py $(TRAIN) --num_points_to_sample 4096
+	$(PY) q3_train_implicit.py $(TRAIN) --num_points_to_sample 1024
 	$(PY) eval_q3.py --model_type occupancy --type vox $(EVAL) --checkpoint_path $(DEMO)/outputs/demo/checkpoint_implicit.pth
 	$(PY) q3_train_parametric.py --type point --model_type parametric $(TRAIN)
 	$(PY) eval_q3.py --model_type parametric --type point $(EVAL) --checkpoint_path $(DEMO)/outputs/demo/checkpoint_parametric.pth

@@ -1,0 +1,143 @@
+"""Evaluate the implicit and parametric networks of writeup section 3 on the test split.
+
+    python eval_q3.py --id 'q3_implicit' --model_type "occupancy" --type 'vox' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
+    python eval_q3.py --id 'q3_implicit' --model_type "occupancy" --type 'vox' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path> --eval_res 64
+    python eval_q3.py  --type 'point' --model_type parametric --id 'q3_parametric' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
+    python eval_q3.py  --type 'mesh' --model_type parametric --id 'q3_parametric' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
+
+Scored exactly as eval_model.py scores voxels, points and meshes (its `evaluate`, `write_metrics` and
+`prediction_points`): one view per test chair, precision/recall/F1 at 0.01..0.05 against 10k fixed
+ground-truth points, in the object frame, nothing re-centred.
+  occupancy, --type vox:    the occupancy probabilities on the --eval_res^3 voxel centres of the cube
+                            (queried in chunks), marching cubes at 0.5, 10k points sampled on that surface
+  parametric, --type point: the points of a regular UV grid per patch (about --n_points in all)
+  parametric, --type mesh:  that grid triangulated, 10k points sampled on the mesh
+Writes {output_dir}/{id}/metrics_{name}.json, eval_{name}.png (F1 vs threshold) and vis/ pictures, where
+name is occupancy_{eval_res} or parametric_{type}.
+"""
+import argparse
+import os
+
+import numpy as np
+import torch
+from pytorch3d.structures import Meshes
+from torch.utils.data import DataLoader
+
+from eval_model import evaluate, prediction_points, write_metrics
+from metrics import THRESHOLDS
+from model import OccupancyNetwork, ParametricNetwork, model_input
+from r2n2_custom import R2N2, collate_batched_R2N2
+from runtime import load_checkpoint, pick_device
+
+TYPES = {"occupancy": ("vox",), "parametric": ("point", "mesh")}  # the representations each model is scored as
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(description="Evaluate an implicit or parametric image -> 3D model on the test split")
+    p.add_argument("--model_type", choices=list(TYPES), required=True,
+                   help="occupancy (q3_train_implicit.py) or parametric (q3_train_parametric.py)")
+    p.add_argument("--type", choices=["vox", "point", "mesh"], required=True,
+                   help="what is scored: vox for occupancy (surface of the queried grid); point or mesh for parametric")
+    p.add_argument("--id", default="q3", help="run name: results go to {output_dir}/{id}/")
+    p.add_argument("--output_dir", default="./test_outputs", help="root folder of results")
+    p.add_argument("--checkpoint_path", required=True, help="checkpoint written by q3_train_implicit.py or q3_train_parametric.py")
+    p.add_argument("--eval_res", type=int, default=None,
+                   help="occupancy only: resolution of the query grid over the cube [-0.5, 0.5]^3 (default 32; 64, 128 ...)")
+    p.add_argument("--n_points", type=int, default=None,
+                   help="parametric only: points of the regular UV grid, rounded to a square per patch "
+                        "(default: the checkpoint's --n_points)")
+    p.add_argument("--chunk", type=int, default=65536,
+                   help="occupancy only: most query points per decoder pass (bounds memory at any --eval_res)")
+    p.add_argument("--vis_freq", type=int, default=100, help="write a picture every this many test examples (0: none)")
+    p.add_argument("--batch_size", type=int, default=16, help="test images per forward pass")
+    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
+    p.add_argument("--all_views", action="store_true", help="evaluate every view of every test chair, not one")
+    p.add_argument("--split", default="test", help="split to evaluate")
+    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
+    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    return p
+
+
+def check_args(args):
+    """One-line errors for flag combinations that do not fit the model type."""
+    if args.type not in TYPES[args.model_type]:
+        raise SystemExit(f"error: --model_type {args.model_type} is scored as --type {' or '.join(TYPES[args.model_type])}, "
+                         f"not {args.type}")
+    if args.model_type == "occupancy" and args.n_points is not None:
+        raise SystemExit("error: --n_points applies to --model_type parametric; the occupancy grid's size is --eval_res")
+    if args.model_type == "parametric" and args.eval_res is not None:
+        raise SystemExit("error: --eval_res applies to --model_type occupancy; the parametric grid's size is --n_points")
+    if args.eval_res is not None and args.eval_res < 2:
+        raise SystemExit(f"error: --eval_res must be at least 2, not {args.eval_res}")
+    if args.n_points is not None and args.n_points < 1:
+        raise SystemExit(f"error: --n_points must be positive, not {args.n_points}")
+
+
+def make_predict(model, model_type, kind, device, eval_res=32, n_points=1000, chunk=65536):
+    """The predict(batch, first_index) function that eval_model.evaluate calls, for either model.
+
+    model: an OccupancyNetwork or ParametricNetwork in eval mode (anything with their `load_feat`,
+    `encode` and `grid_logits` / `grid_mesh`). Returns (points (B, N, 3), lengths (B,), shapes).
+    """
+    def predict(batch, first_index):
+        feat = model.encode(model_input(batch, model.load_feat, device))  # (B, C)
+        if model_type == "occupancy":
+            logits = model.grid_logits(feat, eval_res, chunk)  # (B, R, R, R) in the voxel frame
+            points, lengths = prediction_points(logits, "vox", first_index)
+            return points, lengths, [("vox", torch.sigmoid(logits[i])) for i in range(len(lengths))]
+        verts, faces = model.grid_mesh(feat, n_points)  # (B, V, 3), (F, 3)
+        if kind == "point":
+            points, lengths = prediction_points(verts, "point", first_index)
+            return points, lengths, [("point", v) for v in verts]
+        points, lengths = prediction_points(Meshes(list(verts), [faces] * len(verts)), "mesh", first_index)
+        return points, lengths, [("mesh", (v, faces)) for v in verts]
+
+    return predict
+
+
+def main(args):
+    check_args(args)
+    device = pick_device(args.device)
+    ckpt = load_checkpoint(args.checkpoint_path, expect={"model_type": args.model_type})
+    train_args = argparse.Namespace(**ckpt["args"])
+    train_args.pretrained = "no"  # the weights come from the checkpoint
+    network = OccupancyNetwork if args.model_type == "occupancy" else ParametricNetwork
+    model = network(train_args).to(device)
+    model.load_state_dict(ckpt["model"])
+    model.eval()
+
+    eval_res = args.eval_res or 32
+    n_points = None
+    if args.model_type == "parametric":
+        n_points = args.n_points if args.n_points is not None else train_args.n_points
+    predict = make_predict(model, args.model_type, args.type, device, eval_res, n_points, args.chunk)
+    if args.model_type == "occupancy":
+        name, setting = f"occupancy_{eval_res}", {"eval_res": eval_res}
+    else:
+        name, setting = f"parametric_{args.type}", {"n_points": model.grid_side(n_points) ** 2 * len(model.patches),
+                                                     "n_patches": len(model.patches)}
+
+    dataset = R2N2(args.split, args.dataset_dir, views="all" if args.all_views else "one",
+                   return_feats=train_args.load_feat)
+    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
+                        collate_fn=collate_batched_R2N2)
+    out_dir = os.path.join(args.output_dir, args.id)
+    vis_dir = os.path.join(out_dir, "vis")
+    os.makedirs(vis_dir, exist_ok=True)
+
+    results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {name}")
+    summary, path = write_metrics(results, out_dir, name, {
+        "id": args.id, "model_type": args.model_type, "type": args.type, **setting,
+        "checkpoint": os.path.abspath(args.checkpoint_path), "step": ckpt["step"], "split": args.split,
+        "dataset": dataset.dataset_dir, "views": "all" if args.all_views else "one",
+    })
+    f1 = np.array(summary["avg_f1"])
+    print(" ".join(f"F1@{t}={v:.2f}" for t, v in zip(THRESHOLDS, f1)))
+    print(f"{name}: avg F1@0.05 = {summary['avg_f1@0.05']:.3f} over {summary['n_examples']} test examples "
+          f"({per_second:.1f} examples/s on {device})")
+    print(f"wrote {path}")
+    return summary
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())

@@ -1,0 +1,207 @@
+"""Writeup section 3: the implicit and parametric networks learn, their labels and meshes are right, eval_q3
+scores ground truth high through the shared evaluation path, refuses wrong checkpoints, and the four section-3
+commands run as typed at a tiny budget."""
+import argparse
+import json
+import os
+import shlex
+import sys
+
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+import eval_model
+import eval_q3
+import q3_train_implicit
+import q3_train_parametric
+from model import OccupancyNetwork, ParametricNetwork, model_input
+from r2n2_custom import R2N2, collate_batched_R2N2
+from runtime import save_checkpoint
+from test_train_eval import REPO, run, writeup_commands
+from utils_vox import voxel_centers
+
+TINY = ["--pretrained", "no", "--num_workers", "0", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def batch(tiny_dataset):
+    ds = R2N2("train", tiny_dataset)
+    return collate_batched_R2N2([ds[i] for i in range(0, len(ds), len(ds) // 4)][:4])
+
+
+def test_labels_agree_with_the_voxels(batch):
+    vox = batch["voxels"]  # (B, 32, 32, 32), axes (z, y, x)
+    b = len(vox)
+    centres = voxel_centers(32).reshape(1, -1, 3).expand(b, -1, -1)  # (B, 32^3, 3) xyz
+    assert torch.equal(q3_train_implicit.occupancy_labels(vox, centres).view_as(vox), vox)
+    # Anywhere in the cube the label is mostly the voxel the point falls in (they differ only near the boundary).
+    torch.manual_seed(0)
+    p = torch.rand(b, 5000, 3) - 0.5
+    idx = ((p + 0.5) * 32).floor().long().clamp(0, 31)  # (B, Q, 3) xyz voxel indices
+    nearest = vox[torch.arange(b)[:, None], idx[..., 2], idx[..., 1], idx[..., 0]]
+    assert (q3_train_implicit.occupancy_labels(vox, p) == nearest).float().mean() > 0.98
+    # Points outside the cube, or beyond the last voxel centre towards the border, are empty.
+    far = torch.tensor([[0.9, 0.0, 0.0], [0.0, -0.7, 0.0], [0.0, 0.0, 3.0], [0.499, 0.499, 0.499]]).expand(b, -1, -1)
+    assert q3_train_implicit.occupancy_labels(vox, far).sum() == 0
+    # An axis-order check on a hand-made grid: one filled voxel at x index 30, y 1, z 5.
+    one = torch.zeros(1, 32, 32, 32)
+    one[0, 5, 1, 30] = 1
+    centre = torch.tensor([[[-0.5 + 30.5 / 32, -0.5 + 1.5 / 32, -0.5 + 5.5 / 32]]])
+    assert q3_train_implicit.occupancy_labels(one, centre).item() == 1
+    assert q3_train_implicit.occupancy_labels(one, centre[..., [2, 1, 0]]).item() == 0
+
+
+def test_query_points_are_half_uniform_half_near_the_surface(batch):
+    torch.manual_seed(0)
+    q = q3_train_implicit.sample_query_points(batch["points"], 1001, sigma=0.02)  # (B, 1001, 3)
+    assert q.shape == (len(batch["points"]), 1001, 3)
+    uniform, near = q[:, :501], q[:, 501:]
+    assert uniform.abs().max() <= 0.5 and uniform.std() > 0.25
+    dist = torch.cdist(near, batch["points"]).min(-1).values  # (B, 500)
+    assert 0.01 < dist.mean() < 0.04
+
+
+def fixed_batch_losses(model, batch, step_loss, steps=12):
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(steps):
+        loss = step_loss()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+@pytest.mark.parametrize("decoder", ["simple", "cbn"])
+def test_implicit_loss_goes_down_on_a_fixed_batch(batch, decoder):
+    torch.manual_seed(0)
+    args = q3_train_implicit.get_args_parser().parse_args(TINY + ["--decoder", decoder])
+    model = OccupancyNetwork(args)
+    points = q3_train_implicit.sample_query_points(batch["points"], 1000)  # (B, 1000, 3)
+    labels = q3_train_implicit.occupancy_labels(batch["voxels"], points)
+    losses = fixed_batch_losses(model, batch, lambda: q3_train_implicit.calculate_loss(
+        model(model_input(batch, False, "cpu"), points), labels)[0], steps=15)
+    # Below the entropy of the labels' base rate: what a model that ignores the query points can reach at best.
+    rate = labels.mean()
+    prior = -(rate * rate.log() + (1 - rate) * (1 - rate).log()).item()
+    assert sum(losses[-3:]) / 3 < min(0.9 * losses[0], prior - 0.03), (prior, losses)
+
+
+def test_parametric_loss_goes_down_on_a_fixed_batch(batch):
+    torch.manual_seed(0)
+    args = q3_train_parametric.get_args_parser().parse_args(TINY + ["--n_patches", "2"])
+    model = ParametricNetwork(args)
+    losses = fixed_batch_losses(model, batch, lambda: q3_train_parametric.calculate_loss(
+        model(model_input(batch, False, "cpu"), 500), batch["points"])[0])
+    assert sum(losses[-3:]) / 3 < 0.5 * losses[0], losses
+
+
+def test_parametric_grid_mesh_triangulates_each_patch():
+    args = argparse.Namespace(arch="resnet18", load_feat=True, n_patches=3)
+    model = ParametricNetwork(args)
+    for k, patch in enumerate(model.patches):  # patch k: the unit square, lifted to z = k
+        patch.forward = lambda uv, feat, k=k: torch.cat([uv, torch.full_like(uv[..., :1], float(k))], -1)
+    verts, faces = model.grid_mesh(torch.zeros(2, 512), n_points=300)  # g = round(sqrt(100)) = 10 per side
+    assert model.grid_side(300) == 10 and verts.shape == (2, 300, 3) and faces.shape == (3 * 2 * 81, 3)
+    tri = verts[0][faces]  # (F, 3, 3)
+    area = torch.linalg.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]).norm(dim=-1) / 2
+    assert torch.allclose(area, torch.full_like(area, 0.5 / 81))  # no degenerate or overlapping triangles
+    assert torch.equal(tri[..., 2].min(1).values, tri[..., 2].max(1).values)  # no triangle spans two patches
+    assert len(torch.unique(faces)) == 300
+
+
+class VoxelOracle(torch.nn.Module):
+    """An occupancy 'decoder' that answers with the ground-truth labels: the feature is the voxel grid."""
+
+    def forward(self, points, feat):
+        labels = q3_train_implicit.occupancy_labels(feat.view(-1, 32, 32, 32), points)  # (B, Q)
+        return torch.logit(labels.clamp(1e-4, 1 - 1e-4))
+
+
+@pytest.mark.parametrize("res", [32, 64])
+def test_oracle_occupancy_scores_high_through_the_eval_path(tiny_dataset, res):
+    model = OccupancyNetwork(argparse.Namespace(arch="resnet18", load_feat=True, decoder="simple"))
+    model.decoder = VoxelOracle()
+
+    def collate(items):  # hand the oracle each chair's voxels as its 'feature'
+        out = collate_batched_R2N2(items)
+        out["feats"] = out["voxels"].flatten(1)
+        return out
+
+    loader = DataLoader(R2N2("test", tiny_dataset, views="one"), batch_size=2, collate_fn=collate)
+    predict = eval_q3.make_predict(model.eval(), "occupancy", "vox", "cpu", eval_res=res, chunk=5000)
+    results, _ = eval_model.evaluate(predict, loader, "cpu")
+    assert results["f1"][:, -1].min() >= 90, results["f1"]
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tiny_dataset, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("q3ckpt"))
+    common = TINY + ["--batch_size", "2", "--max_iter", "1", "--dataset_dir", tiny_dataset, "--output_dir", out]
+    implicit = q3_train_implicit.train(q3_train_implicit.get_args_parser().parse_args(
+        common + ["--num_points_to_sample", "200"]))
+    parametric = q3_train_parametric.train(q3_train_parametric.get_args_parser().parse_args(
+        common + ["--n_points", "100"]))
+    return implicit, parametric
+
+
+def test_implicit_resume_continues_identically(tiny_dataset, tmp_path):
+    common = TINY + ["--decoder", "cbn", "--batch_size", "2", "--num_points_to_sample", "300", "--save_freq", "2",
+                     "--vis_freq", "3", "--dataset_dir", tiny_dataset]
+    parse = q3_train_implicit.get_args_parser().parse_args
+    full = q3_train_implicit.train(parse(common + ["--max_iter", "4", "--output_dir", str(tmp_path / "a")]))
+    q3_train_implicit.train(parse(common + ["--max_iter", "2", "--output_dir", str(tmp_path / "b")]))
+    resumed = q3_train_implicit.train(parse(common + ["--max_iter", "4", "--output_dir", str(tmp_path / "b"),
+                                                      "--load_checkpoint"]))
+    a, b = (torch.load(p, weights_only=True) for p in (full, resumed))
+    assert a["step"] == b["step"] == 4 and a["args"]["model_type"] == "occupancy"
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+    run_dir = tmp_path / "a" / "q3_implicit"
+    assert (run_dir / "vis" / "implicit_000003.png").is_file() and (run_dir / "loss_implicit.png").is_file()
+
+
+def test_eval_writes_metrics_and_refuses_wrong_checkpoints(tiny_dataset, checkpoints, tmp_path):
+    implicit, parametric = checkpoints
+    base = ["--output_dir", str(tmp_path), "--dataset_dir", tiny_dataset, "--num_workers", "0", "--device", "cpu"]
+    parse = eval_q3.get_args_parser().parse_args
+    summary = eval_q3.main(parse(["--model_type", "parametric", "--type", "mesh", "--checkpoint_path", parametric,
+                                  "--vis_freq", "1"] + base))
+    metrics = json.load(open(tmp_path / "q3" / "metrics_parametric_mesh.json"))
+    assert metrics["avg_f1"] == summary["avg_f1"] and metrics["n_points"] == 100 and len(metrics["avg_f1"]) == 5
+    assert (tmp_path / "q3" / "eval_parametric_mesh.png").is_file()
+    assert len(list((tmp_path / "q3" / "vis").glob("*.png"))) == metrics["n_examples"]
+
+    with pytest.raises(SystemExit, match="model_type='parametric', but model_type='occupancy' was asked for"):
+        eval_q3.main(parse(["--model_type", "occupancy", "--type", "vox", "--checkpoint_path", parametric] + base))
+    with pytest.raises(SystemExit, match="scored as --type point or mesh, not vox"):
+        eval_q3.main(parse(["--model_type", "parametric", "--type", "vox", "--checkpoint_path", parametric] + base))
+    with pytest.raises(SystemExit, match="--n_points applies to --model_type parametric"):
+        eval_q3.main(parse(["--model_type", "occupancy", "--type", "vox", "--checkpoint_path", implicit,
+                            "--n_points", "10"] + base))
+    # A train_model.py checkpoint is refused by eval_q3, and q3 checkpoints by eval_model.py, in one line.
+    section2 = tmp_path / "point.pth"
+    save_checkpoint(str(section2), torch.nn.Linear(1, 1), None, 1, argparse.Namespace(type="point", n_points=10))
+    with pytest.raises(SystemExit, match="written by another training script"):
+        eval_q3.main(parse(["--model_type", "occupancy", "--type", "vox", "--checkpoint_path", str(section2)] + base))
+    with pytest.raises(SystemExit, match="evaluate it with eval_q3.py --model_type parametric"):
+        eval_model.main(eval_model.get_args_parser().parse_args(
+            ["--type", "point", "--checkpoint_path", parametric] + base))
+
+
+def test_writeup_section3_commands_run_as_typed(tiny_dataset, tmp_path):
+    """Train with each command as typed (plus a tiny --max_iter override), then evaluate the checkpoint it wrote."""
+    env = dict(os.environ, R2N2_DATASET_DIR=tiny_dataset, PYTHONPATH=REPO)
+    commands = writeup_commands("## 3. Other architectures", "## Data layout")
+    assert len(commands) == 4, commands
+    for train_cmd, eval_cmd in zip(commands[::2], commands[1::2]):
+        train_cmd = train_cmd.replace("python ", f"{shlex.quote(sys.executable)} {REPO}/", 1) + " --max_iter 1"
+        out = run(train_cmd, env, tmp_path)
+        ckpt = [line.split("checkpoint: ", 1)[1] for line in out.splitlines() if line.startswith("checkpoint: ")][0]
+        eval_cmd = eval_cmd.replace("<checkpoint_path>", ckpt).replace("python ", f"{shlex.quote(sys.executable)} {REPO}/", 1)
+        out = run(eval_cmd, env, tmp_path)
+        assert "avg F1@0.05" in out
+    assert (tmp_path / "test_outputs" / "q3_implicit" / "metrics_occupancy_32.json").is_file()
+    assert (tmp_path / "test_outputs" / "q3_parametric" / "metrics_parametric_point.json").is_file()
