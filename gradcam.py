@@ -305,6 +305,9 @@ def main(args):
         raise SystemExit(f"error: --max_iter {args.max_iter}: interpret at least one example")
     ckpt = load_checkpoint(args.checkpoint_path, expect={"type": args.type})
     train_args = argparse.Namespace(**ckpt["args"])
+    if getattr(train_args, "model_type", None):
+        raise SystemExit(f"error: {args.checkpoint_path} holds a {train_args.model_type} model of writeup section 3; "
+                         "gradcam.py explains the vox / point / mesh models of train_model.py")
     if train_args.load_feat:
         raise SystemExit(f"error: {args.checkpoint_path} was trained on precomputed features (--load_feat), so it has "
                          "no image encoder to explain; train without --load_feat")
