@@ -19,7 +19,7 @@ from runtime import atomic_write
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("metrics", nargs="+", help="metrics_*.json files written by eval_model.py / eval_q3.py")
-    p.add_argument("--label", default="type", help="metrics field that names each row (type, id, n_points, ...)")
+    p.add_argument("--label", default="name", help="metrics field that names each row (name, type, id, n_points, ...)")
     p.add_argument("--out", required=True, help="folder for comparison.md and f1_curves.png")
     p.add_argument("--title", default="F1 vs distance threshold", help="title of the plot")
     args = p.parse_args()
@@ -30,7 +30,7 @@ def main():
             m = json.load(open(path))
         except (OSError, json.JSONDecodeError) as e:
             raise SystemExit(f"error: cannot read metrics file {path}: {e}") from None
-        label = str(m.get(args.label, os.path.basename(path)))
+        label = str(m.get(args.label, os.path.basename(path)[len("metrics_"):-len(".json")]))
         thresholds = m["thresholds"]
         curves[label] = m["avg_f1"]
         rows.append([label, f"{m['avg_f1@0.05']:.3f}", *[f"{v:.2f}" for v in m["avg_f1"]], m["n_examples"], m.get("step")])

@@ -100,6 +100,7 @@ def write_metrics(results, out_dir, name, info):
     """metrics_{name}.json (averages per threshold, and per example) and the F1-vs-threshold plot."""
     avg = {k: v.mean(0).tolist() for k, v in results.items()}
     summary = {
+        "name": name,
         **info,
         "n_examples": len(results["f1"]),
         "thresholds": list(THRESHOLDS),
