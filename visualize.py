@@ -70,21 +70,9 @@ def render_mesh(verts, faces, cameras, image_size=256, color=MESH_COLOR):
 
 def render_points(points, cameras, image_size=256, radius=0.012):
     """Renders of one point cloud (P, 3), coloured by height so depth reads. Returns (N, H, W, 3) numpy."""
-    n = len(cameras)
-    if len(points) == 0:
-        return np.ones((n, image_size, image_size, 3), np.float32)
-    device = cameras.device
-    points = points.float().to(device)
-    h = (points[:, 1] + 0.5).clamp(0, 1)  # height in the normalised object frame
-    colors = torch.stack([0.2 + 0.7 * h, 0.35 + 0.2 * (1 - h), 0.9 - 0.6 * h], dim=1)  # (P, 3)
-    clouds = Pointclouds(points=[points], features=[colors]).extend(n)
-    renderer = PointsRenderer(
-        rasterizer=PointsRasterizer(cameras=cameras, raster_settings=PointsRasterizationSettings(
-            image_size=image_size, radius=radius, points_per_pixel=4)),
-        compositor=AlphaCompositor(background_color=WHITE),
-    )
-    with torch.no_grad():
-        return renderer(clouds)[..., :3].clamp(0, 1).cpu().numpy()
+    h = (points[:, 1:2].float() + 0.5).clamp(0, 1)  # (P, 1) height in the normalised object frame
+    colors = torch.cat([0.2 + 0.7 * h, 0.35 + 0.2 * (1 - h), 0.9 - 0.6 * h], dim=1)  # (P, 3)
+    return render_points_colored(points, colors, cameras, image_size, radius)
 
 
 def render_voxels(probs, cameras, image_size=256, isovalue=0.5):
