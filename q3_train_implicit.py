@@ -26,7 +26,7 @@ import visualize
 from model import OccupancyNetwork, model_input
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
 from runtime import load_checkpoint, pick_device, restore_rng, save_checkpoint, seed_everything
-from train_model import gt_shape
+from train_model import gt_shape, save_on_sigterm
 
 NAME = "implicit"  # file names: checkpoint_implicit.pth, loss_implicit.csv, vis/implicit_*.png
 
@@ -103,6 +103,7 @@ def calculate_loss(logits, labels):
 
 def train(args):
     args.model_type = "occupancy"  # what eval_q3.py checks and rebuilds
+    save_on_sigterm()
     device = pick_device(args.device)
     seed_everything(args.seed)
     run_dir = os.path.join(args.output_dir, args.id)

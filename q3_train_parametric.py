@@ -27,7 +27,7 @@ from losses import chamfer_loss
 from model import ParametricNetwork, model_input
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
 from runtime import load_checkpoint, pick_device, restore_rng, save_checkpoint, seed_everything
-from train_model import gt_shape
+from train_model import gt_shape, save_on_sigterm
 
 NAME = "parametric"  # file names: checkpoint_parametric.pth, loss_parametric.csv, vis/parametric_*.png
 
@@ -75,6 +75,7 @@ def train(args):
     if args.n_patches < 1 or args.n_points < args.n_patches:
         raise SystemExit(f"error: need 1 <= --n_patches <= --n_points, got --n_patches {args.n_patches} "
                          f"--n_points {args.n_points}")
+    save_on_sigterm()
     device = pick_device(args.device)
     seed_everything(args.seed)
     run_dir = os.path.join(args.output_dir, args.id)

@@ -82,12 +82,15 @@ def pred_shape(pred, i, kind):
     return "mesh", (pred.verts_list()[i].detach(), pred.faces_list()[i])
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt  # a kill (SIGTERM, e.g. a job scheduler) saves a checkpoint like Ctrl-C does
+def save_on_sigterm():
+    """Make a kill (SIGTERM, e.g. from a job scheduler) save a checkpoint as Ctrl-C does; for every training script."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def train_model(args):
-    signal.signal(signal.SIGTERM, _interrupt)
+    save_on_sigterm()
     device = pick_device(args.device)
     seed_everything(args.seed)
     run_dir = os.path.join(args.output_dir, args.id)
