@@ -7,7 +7,6 @@
 (b) one pre-made batch of the same shapes reused every step (no loading at all).
 The ratio (a) / (b) should be close to 1: above 1.10 the loader is the bottleneck.
 """
-import argparse
 import time
 
 import torch

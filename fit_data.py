@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from pytorch3d.io import IO, save_obj
 from pytorch3d.ops import sample_points_from_meshes
-from pytorch3d.structures import Meshes, Pointclouds
+from pytorch3d.structures import Pointclouds
 from pytorch3d.utils import ico_sphere
 from tqdm import tqdm
 

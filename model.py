@@ -7,7 +7,7 @@ import torchvision
 from pytorch3d.structures import Meshes
 from pytorch3d.utils import ico_sphere
 
-from utils_vox import VOX_SIZE, voxel_centers
+from utils_vox import voxel_centers
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

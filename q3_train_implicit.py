@@ -14,29 +14,18 @@ Writes {output_dir}/{id}/checkpoint_implicit.pth (every --save_freq steps, at th
 args.json, loss_implicit.csv, loss_implicit.png and vis/implicit_{step}.png. --load_checkpoint resumes exactly.
 """
 import argparse
-import os
-import time
 
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 import visualize
 from model import OccupancyNetwork, model_input
-from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
-from runtime import load_checkpoint, pick_device, restore_rng, save_checkpoint, seed_everything
-from train_model import gt_shape, save_on_sigterm
-
-NAME = "implicit"  # file names: checkpoint_implicit.pth, loss_implicit.csv, vis/implicit_*.png
+from train_model import RunFolder, add_common_args, gt_shape, progress, save_on_sigterm, train_loader
+from runtime import pick_device, seed_everything
 
 
 def get_args_parser():
     p = argparse.ArgumentParser(description="Train an image -> occupancy function model (writeup 3.1)")
-    p.add_argument("--id", default="q3_implicit", help="run name: outputs go to {output_dir}/{id}/")
-    p.add_argument("--output_dir", default="./output", help="root folder of runs")
-    p.add_argument("--max_iter", type=int, default=10000, help="training steps in total (a resumed run counts on)")
-    p.add_argument("--batch_size", type=int, default=32, help="images per step")
     p.add_argument("--num_points_to_sample", type=int, default=10000,
                    help="query points per chair per step: half uniform in the cube, half near the surface")
     p.add_argument("--surface_sigma", type=float, default=0.02,
@@ -44,22 +33,7 @@ def get_args_parser():
                         "(object units, bounding-box diagonal 1)")
     p.add_argument("--decoder", choices=["simple", "cbn"], default="simple",
                    help="simple: feature added to a point embedding, MLP; cbn: ResNet-FC with conditional batch norm")
-    p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate")
-    p.add_argument("--arch", default="resnet18", help="encoder: resnet18 (default), resnet34 or resnet50")
-    p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="auto",
-                   help="ImageNet weights for the encoder: auto = use them when they can be had")
-    p.add_argument("--load_feat", action="store_true", help="train from precomputed feats.npy instead of images")
-    p.add_argument("--save_freq", type=int, default=500, help="write a checkpoint every this many steps")
-    p.add_argument("--vis_freq", type=int, default=250,
-                   help="write an input|prediction|ground-truth picture (the 32^3 grid's surface) every this many steps")
-    p.add_argument("--log_freq", type=int, default=10, help="append the loss to the log every this many steps")
-    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
-    p.add_argument("--load_checkpoint", nargs="?", const="auto", default=None,
-                   help="resume from this checkpoint (no value: {output_dir}/{id}/checkpoint_implicit.pth)")
-    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
-    p.add_argument("--seed", type=int, default=0, help="random seed (model init, query points and data order)")
-    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
-    return p
+    return add_common_args(p, run_id="q3_implicit", output_dir="./output", batch_size=32)
 
 
 def sample_query_points(surface, n, sigma=0.02):
@@ -106,54 +80,19 @@ def train(args):
     save_on_sigterm()
     device = pick_device(args.device)
     seed_everything(args.seed)
-    run_dir = os.path.join(args.output_dir, args.id)
-    os.makedirs(os.path.join(run_dir, "vis"), exist_ok=True)
-    ckpt_path = os.path.join(run_dir, f"checkpoint_{NAME}.pth")
+    run = RunFolder(args, "implicit", "occupancy BCE")  # checkpoint_implicit.pth, loss_implicit.csv, vis/implicit_*.png
 
     model = OccupancyNetwork(args).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    start_step = 0
-    if args.load_checkpoint:
-        path = ckpt_path if args.load_checkpoint == "auto" else args.load_checkpoint
-        ckpt = load_checkpoint(path, expect={"model_type": "occupancy", "decoder": args.decoder, "arch": args.arch,
-                                             "load_feat": args.load_feat})
-        model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        start_step = ckpt["step"]
-        restore_rng(ckpt)
-        print(f"resumed from {path} at step {start_step}")
-
-    dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat)
-    loader = DataLoader(
-        dataset,
-        batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed, start_step),
-        num_workers=args.num_workers,
-        collate_fn=collate_batched_R2N2,
-        pin_memory=device.type == "cuda",
-        persistent_workers=args.num_workers > 0,
-        generator=torch.Generator().manual_seed(args.seed),  # leaves the global RNG to the training step
-    )
+    start_step = run.resume(model, optimizer, expect={"model_type": "occupancy", "decoder": args.decoder,
+                                                      "arch": args.arch, "load_feat": args.load_feat})
+    dataset, batches = train_loader(args, device, start_step)
     print(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
           f"({dataset.dataset_dir}) on {device}")
 
-    log_path = os.path.join(run_dir, f"loss_{NAME}.csv")
-    if start_step == 0 or not os.path.isfile(log_path):
-        with open(log_path, "w") as f:
-            f.write("step,loss,terms,seconds\n")
-
-    def save(step):
-        save_checkpoint(ckpt_path, model, optimizer, step, args)
-        rows = [line.split(",") for line in open(log_path).read().splitlines()[1:]]
-        if rows:
-            visualize.save_loss_curve([int(r[0]) for r in rows], [float(r[1]) for r in rows],
-                                      os.path.join(run_dir, f"loss_{NAME}.png"), f"{args.id}: occupancy BCE")
-
     model.train()
     completed = start_step  # steps whose optimiser update has been applied
-    t_start = time.time()
-    batches = iter(loader)
-    bar = tqdm(range(start_step, args.max_iter), initial=start_step, total=args.max_iter, desc="train implicit",
-               dynamic_ncols=True)
+    bar = progress(args, start_step, "train implicit")
     try:
         for step in bar:
             batch = next(batches)
@@ -164,9 +103,7 @@ def train(args):
             feat = model.encode(model_input(batch, args.load_feat, device))  # (B, C)
             logits = model.decoder(points, feat)  # (B, Q)
             loss, terms = calculate_loss(logits, labels)
-            if not torch.isfinite(loss):
-                raise SystemExit(f"error: the loss became {loss.item()} at step {step}; lower --lr "
-                                 f"(the last good checkpoint is {ckpt_path})")
+            run.check_finite(loss, step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -174,34 +111,23 @@ def train(args):
 
             if done % args.log_freq == 0 or done == args.max_iter:
                 bar.set_postfix(loss=f"{loss.item():.4f}", iou=f"{terms['iou']:.3f}")
-                with open(log_path, "a") as f:
-                    f.write(f"{done},{loss.item():.6f},{' '.join(f'{k}={v:.6f}' for k, v in terms.items())},"
-                            f"{time.time() - t_start:.1f}\n")
-            if done % args.vis_freq == 0:
+                run.log(done, loss.item(), terms)
+            if done % args.vis_freq == 0:  # the surface of the 32^3 grid of occupancies
                 model.eval()  # batch norm of the cbn decoder: running statistics, as at test time
                 with torch.no_grad():
                     grid = model.grid_logits(feat[:1].detach(), 32)  # (1, 32, 32, 32)
                 model.train()
                 visualize.save_prediction_panel(
-                    os.path.join(run_dir, "vis", f"{NAME}_{done:06d}.png"), batch["images"][0],
-                    ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"),
+                    run.vis_path(done), batch["images"][0], ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"),
                     batch["R"][0].to(device), batch["T"][0].to(device), batch["K"][0].to(device),
                     title=f"{args.id} step {done}, {batch['model_id'][0]} view {batch['view'][0]}")
             if done % args.save_freq == 0 and done != args.max_iter:
-                save(done)
+                run.save(done, model, optimizer)
     except KeyboardInterrupt:
         bar.close()
-        print(f"\ninterrupted: saving the checkpoint after {completed} steps")
-        save(completed)
-        print(f"saved {ckpt_path}; resume with --load_checkpoint")
-        raise SystemExit(130)
+        run.interrupted(model, optimizer, completed)
     bar.close()
-    save(args.max_iter)
-    elapsed = time.time() - t_start
-    steps_run = args.max_iter - start_step
-    print(f"{steps_run} steps in {elapsed:.0f} s ({steps_run / max(elapsed, 1e-9):.2f} it/s)")
-    print(f"checkpoint: {ckpt_path}")
-    return ckpt_path
+    return run.finish(model, optimizer, start_step)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import train_model
 from metrics import sample_surfaces
 from model import SingleViewto3D, model_input
 from r2n2_custom import R2N2, collate_batched_R2N2
-from utils_vox import voxels_to_meshes
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--pretrained", "no", "--num_workers", "0", "--n_points", "200", "--ico_level", "2", "--device", "cpu"]
