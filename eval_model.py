@@ -16,7 +16,6 @@ import json
 import os
 import time
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
@@ -117,6 +116,24 @@ def write_metrics(results, out_dir, name, info):
     return summary, path
 
 
+def print_summary(summary, path, per_second, device):
+    print(" ".join(f"F1@{t}={v:.2f}" for t, v in zip(THRESHOLDS, summary["avg_f1"])))
+    print(f"{summary['name']}: avg F1@0.05 = {summary['avg_f1@0.05']:.3f} over {summary['n_examples']} test examples "
+          f"({per_second:.1f} examples/s on {device})")
+    print(f"wrote {path}")
+
+
+def test_data(args, load_feat):
+    """The evaluated split in a fixed order, and the output folders {output_dir}/{id}/ and its vis/."""
+    dataset = R2N2(args.split, args.dataset_dir, views="all" if args.all_views else "one", return_feats=load_feat)
+    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
+                        collate_fn=collate_batched_R2N2)
+    out_dir = os.path.join(args.output_dir, args.id)
+    vis_dir = os.path.join(out_dir, "vis")
+    os.makedirs(vis_dir, exist_ok=True)
+    return dataset, loader, out_dir, vis_dir
+
+
 def main(args):
     device = pick_device(args.device)
     ckpt = load_checkpoint(args.checkpoint_path, expect={"type": args.type})
@@ -131,13 +148,7 @@ def main(args):
     model = SingleViewto3D(train_args).to(device)
     model.load_state_dict(ckpt["model"])
 
-    dataset = R2N2(args.split, args.dataset_dir, views="all" if args.all_views else "one",
-                   return_feats=train_args.load_feat)
-    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
-                        collate_fn=collate_batched_R2N2)
-    out_dir = os.path.join(args.output_dir, args.id)
-    vis_dir = os.path.join(out_dir, "vis")
-    os.makedirs(vis_dir, exist_ok=True)
+    dataset, loader, out_dir, vis_dir = test_data(args, train_args.load_feat)
     model.eval()
 
     def predict(batch, first_index):
@@ -151,11 +162,7 @@ def main(args):
         "step": ckpt["step"], "split": args.split, "dataset": dataset.dataset_dir,
         "views": "all" if args.all_views else "one", "n_points": train_args.n_points if args.type == "point" else None,
     })
-    f1 = np.array(summary["avg_f1"])
-    print(" ".join(f"F1@{t}={v:.2f}" for t, v in zip(THRESHOLDS, f1)))
-    print(f"{args.type}: avg F1@0.05 = {summary['avg_f1@0.05']:.3f} over {summary['n_examples']} test examples "
-          f"({per_second:.1f} examples/s on {device})")
-    print(f"wrote {path}")
+    print_summary(summary, path, per_second, device)
     return summary
 
 

@@ -18,15 +18,11 @@ name is occupancy_{eval_res} or parametric_{type}.
 import argparse
 import os
 
-import numpy as np
 import torch
 from pytorch3d.structures import Meshes
-from torch.utils.data import DataLoader
 
-from eval_model import evaluate, prediction_points, write_metrics
-from metrics import THRESHOLDS
+from eval_model import evaluate, prediction_points, print_summary, test_data, write_metrics
 from model import OccupancyNetwork, ParametricNetwork, model_input
-from r2n2_custom import R2N2, collate_batched_R2N2
 from runtime import load_checkpoint, pick_device
 
 TYPES = {"occupancy": ("vox",), "parametric": ("point", "mesh")}  # the representations each model is scored as
@@ -117,13 +113,7 @@ def main(args):
         name, setting = f"parametric_{args.type}", {"n_points": model.grid_side(n_points) ** 2 * len(model.patches),
                                                      "n_patches": len(model.patches)}
 
-    dataset = R2N2(args.split, args.dataset_dir, views="all" if args.all_views else "one",
-                   return_feats=train_args.load_feat)
-    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
-                        collate_fn=collate_batched_R2N2)
-    out_dir = os.path.join(args.output_dir, args.id)
-    vis_dir = os.path.join(out_dir, "vis")
-    os.makedirs(vis_dir, exist_ok=True)
+    dataset, loader, out_dir, vis_dir = test_data(args, train_args.load_feat)
 
     results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {name}")
     summary, path = write_metrics(results, out_dir, name, {
@@ -131,11 +121,7 @@ def main(args):
         "checkpoint": os.path.abspath(args.checkpoint_path), "step": ckpt["step"], "split": args.split,
         "dataset": dataset.dataset_dir, "views": "all" if args.all_views else "one",
     })
-    f1 = np.array(summary["avg_f1"])
-    print(" ".join(f"F1@{t}={v:.2f}" for t, v in zip(THRESHOLDS, f1)))
-    print(f"{name}: avg F1@0.05 = {summary['avg_f1@0.05']:.3f} over {summary['n_examples']} test examples "
-          f"({per_second:.1f} examples/s on {device})")
-    print(f"wrote {path}")
+    print_summary(summary, path, per_second, device)
     return summary
 
 
