@@ -1,0 +1,38 @@
+"""compare.py: the side-by-side table that the README's results and the n_points study come from."""
+import json
+import os
+import subprocess
+import sys
+
+from test_train_eval import REPO
+
+
+def write_metrics(folder, n_points, f1):
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "metrics_point.json")
+    json.dump({"name": "point", "n_points": n_points, "thresholds": [0.01, 0.05], "avg_f1": [f1 / 2, f1],
+               "avg_f1@0.05": f1, "n_examples": 7, "step": 100}, open(path, "w"))
+    return path
+
+
+def compare(*args):
+    return subprocess.run([sys.executable, os.path.join(REPO, "compare.py"), *args], capture_output=True, text=True)
+
+
+def test_rows_follow_the_numeric_label_and_files_are_written(tmp_path):
+    # the order a shell glob gives for q2_*: 1000, 2500, 500, 5000
+    paths = [write_metrics(tmp_path / f"q2_{n}", n, f1) for n, f1 in [(1000, 80.0), (2500, 85.0), (500, 70.0), (5000, 90.0)]]
+    out = compare(*paths, "--label", "n_points", "--out", str(tmp_path / "study"))
+    assert out.returncode == 0, out.stderr
+    table = open(tmp_path / "study" / "comparison.md").read().splitlines()
+    assert [line.split("|")[1].strip() for line in table[2:]] == ["500", "1000", "2500", "5000"]
+    assert [float(line.split("|")[2]) for line in table[2:]] == [70.0, 80.0, 85.0, 90.0]
+    assert os.path.getsize(tmp_path / "study" / "f1_curves.png") > 0
+
+
+def test_unreadable_metrics_file_is_one_line_error(tmp_path):
+    bad = tmp_path / "metrics_point.json"
+    bad.write_text("{not json")
+    out = compare(str(bad), "--out", str(tmp_path / "c"))
+    assert out.returncode != 0
+    assert out.stderr.strip().startswith(f"error: cannot read metrics file {bad}") and "Traceback" not in out.stderr
