@@ -9,6 +9,8 @@ import sys
 
 import pytest
 import torch
+from pytorch3d.structures import Meshes
+from pytorch3d.utils import ico_sphere
 from torch.utils.data import DataLoader
 
 import eval_model
@@ -50,6 +52,43 @@ def test_labels_agree_with_the_voxels(batch):
     centre = torch.tensor([[[-0.5 + 30.5 / 32, -0.5 + 1.5 / 32, -0.5 + 5.5 / 32]]])
     assert q3_train_implicit.occupancy_labels(one, centre).item() == 1
     assert q3_train_implicit.occupancy_labels(one, centre[..., [2, 1, 0]]).item() == 0
+
+
+def test_winding_number_is_an_exact_inside_test():
+    sphere = ico_sphere(3)
+    verts, faces = sphere.verts_packed() * 0.4, sphere.faces_packed()  # a closed sphere of radius ~0.4
+    torch.manual_seed(0)
+    p = torch.rand(4000, 3) - 0.5
+    r = p.norm(dim=1)
+    clear = (r < 0.38) | (r > 0.41)  # away from the faceted surface
+    inside = q3_train_implicit.winding_inside(p, verts, faces, chunk=512)
+    assert torch.equal(inside[clear], (r < 0.39)[clear])
+    # Two overlapping closed boxes: inside either one counts, the overlap too.
+    box = Meshes([torch.tensor([[x, y, z] for x in (0.0, 1.0) for y in (0.0, 1.0) for z in (0.0, 1.0)])],
+                 [torch.tensor([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                                [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]])])
+    v = box.verts_packed() * 0.2
+    two_v, two_f = torch.cat([v, v + 0.1]), torch.cat([box.faces_packed(), box.faces_packed() + 8])
+    q = torch.tensor([[0.05, 0.05, 0.05], [0.15, 0.15, 0.15], [0.25, 0.25, 0.25], [0.35, 0.05, 0.05], [0.25, 0.05, 0.05]])
+    assert q3_train_implicit.winding_inside(q, two_v, two_f).tolist() == [True, True, True, False, False]
+    assert q3_train_implicit.is_closed(two_f) and q3_train_implicit.is_closed(faces)
+    assert not q3_train_implicit.is_closed(faces[1:])  # one triangle missing: a hole
+
+
+def test_mesh_labels_are_the_shape_the_voxels_approximate(batch):
+    torch.manual_seed(0)
+    points = q3_train_implicit.sample_query_points(batch["points"], 4000)  # (B, Q, 3)
+    labels, from_mesh = q3_train_implicit.training_labels(batch, points, "auto", torch.device("cpu"))
+    assert from_mesh == len(points)  # every embedded chair is closed
+    vox_labels = q3_train_implicit.occupancy_labels(batch["voxels"], points)
+    # Farther than one voxel diagonal from the surface, the 32^3 voxels and the mesh agree.
+    far = torch.cdist(points, batch["points"]).min(-1).values > 3 ** 0.5 / 32  # (B, Q)
+    assert far.float().mean() > 0.3
+    assert (labels[far] == vox_labels[far]).float().mean() > 0.99
+    # The voxels mark a cell occupied when any part touches it, so they are fatter than the mesh.
+    assert vox_labels.sum() > labels.sum()
+    voxel_only, _ = q3_train_implicit.training_labels(batch, points, "voxels", torch.device("cpu"))
+    assert torch.equal(voxel_only, vox_labels)
 
 
 def test_query_points_are_half_uniform_half_near_the_surface(batch):

@@ -3,7 +3,6 @@ silhouettes line up with the loader's cameras, the voxels agree with the meshes 
 inside test computed from the mesh alone), builds are deterministic and atomic, and the chairs vary."""
 import filecmp
 import json
-import math
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pytorch3d.structures import Meshes
 from scipy import ndimage
 
 import make_synthetic_dataset as synth
+from q3_train_implicit import winding_inside
 from utils_vox import read_binvox, voxel_centers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,20 +36,6 @@ def model_files(root, mid):
         "renderings": os.path.join(rendering, "renderings.txt"),
         "png": lambda v: os.path.join(rendering, "%02d.png" % v),
     }
-
-
-def winding_inside(points, verts, faces, chunk=2048):
-    """(P,) bool: generalised winding number > 1/2 (van Oosterom-Strackee solid angles of the mesh's
-    oriented triangles). Knows nothing of the generator's primitives. points (P, 3), verts (V, 3)."""
-    tri = verts[faces]  # (F, 3, 3)
-    out = []
-    for p in points.split(chunk):
-        a, b, c = (tri[None, :, k] - p[:, None] for k in range(3))  # (P, F, 3) each
-        la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)
-        det = (a * torch.cross(b, c, dim=-1)).sum(-1)
-        den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
-        out.append(torch.atan2(det, den).sum(1) / (2 * math.pi) > 0.5)
-    return torch.cat(out)
 
 
 def test_official_loader_reads_every_model_and_silhouettes_match(tiny_dataset):
