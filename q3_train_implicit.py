@@ -20,7 +20,6 @@ import math
 import torch
 import torch.nn.functional as F
 
-import visualize
 from model import OccupancyNetwork, model_input
 from train_model import RunFolder, add_common_args, gt_shape, progress, save_on_sigterm, train_loader
 from runtime import pick_device, seed_everything
@@ -170,10 +169,7 @@ def train(args):
                 with torch.no_grad():
                     grid = model.grid_logits(feat[:1].detach(), 32)  # (1, 32, 32, 32)
                 model.train()
-                visualize.save_prediction_panel(
-                    run.vis_path(done), batch["images"][0], ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"),
-                    batch["R"][0].to(device), batch["T"][0].to(device), batch["K"][0].to(device),
-                    title=f"{args.id} step {done}, {batch['model_id'][0]} view {batch['view'][0]}")
+                run.picture(done, batch, ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"), device)
             if done % args.save_freq == 0 and done != args.max_iter:
                 run.save(done, model, optimizer)
     except KeyboardInterrupt:

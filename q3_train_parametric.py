@@ -18,7 +18,6 @@ import argparse
 
 import torch
 
-import visualize
 from losses import chamfer_loss
 from model import ParametricNetwork, model_input
 from train_model import RunFolder, add_common_args, gt_shape, progress, save_on_sigterm, train_loader
@@ -84,10 +83,7 @@ def train(args):
             if done % args.vis_freq == 0:  # the triangulated UV grid
                 with torch.no_grad():
                     verts, faces = model.grid_mesh(feat[:1].detach(), args.n_points)  # (1, V, 3), (F, 3)
-                visualize.save_prediction_panel(
-                    run.vis_path(done), batch["images"][0], ("mesh", (verts[0], faces)), gt_shape(batch, 0, "mesh"),
-                    batch["R"][0].to(device), batch["T"][0].to(device), batch["K"][0].to(device),
-                    title=f"{args.id} step {done}, {batch['model_id'][0]} view {batch['view'][0]}")
+                run.picture(done, batch, ("mesh", (verts[0], faces)), gt_shape(batch, 0, "mesh"), device)
             if done % args.save_freq == 0 and done != args.max_iter:
                 run.save(done, model, optimizer)
     except KeyboardInterrupt:

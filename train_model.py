@@ -131,8 +131,12 @@ class RunFolder:
             f.write(f"{step},{loss:.6f},{' '.join(f'{k}={v:.6f}' for k, v in terms.items())},"
                     f"{time.time() - self.t_start:.1f}\n")
 
-    def vis_path(self, step):
-        return os.path.join(self.dir, "vis", f"{self.name}_{step:06d}.png")
+    def picture(self, step, batch, pred, gt, device):
+        """vis/{name}_{step}.png: input | prediction | ground truth of the batch's first example."""
+        visualize.save_prediction_panel(
+            os.path.join(self.dir, "vis", f"{self.name}_{step:06d}.png"), batch["images"][0], pred, gt,
+            batch["R"][0].to(device), batch["T"][0].to(device), batch["K"][0].to(device),
+            title=f"{self.args.id} step {step}, {batch['model_id'][0]} view {batch['view'][0]}")
 
     def save(self, step, model, optimizer):
         """The checkpoint (atomically) and the loss curve so far."""
@@ -215,10 +219,7 @@ def train_model(args):
                 bar.set_postfix(loss=f"{loss.item():.4f}")
                 run.log(done, loss.item(), terms)
             if done % args.vis_freq == 0:
-                visualize.save_prediction_panel(
-                    run.vis_path(done), batch["images"][0], pred_shape(pred, 0, args.type), gt_shape(batch, 0, args.type),
-                    batch["R"][0].to(device), batch["T"][0].to(device), batch["K"][0].to(device),
-                    title=f"{args.id} step {done}, {batch['model_id'][0]} view {batch['view'][0]}")
+                run.picture(done, batch, pred_shape(pred, 0, args.type), gt_shape(batch, 0, args.type), device)
             if done % args.save_freq == 0 and done != args.max_iter:
                 run.save(done, model, optimizer)
     except KeyboardInterrupt:
