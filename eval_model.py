@@ -13,6 +13,7 @@ Writes {output_dir}/{id}/metrics_{type}.json, eval_{type}.png (F1 vs threshold) 
 """
 import argparse
 import json
+import math
 import os
 import time
 
@@ -37,6 +38,8 @@ def get_args_parser():
     p.add_argument("--checkpoint_path", required=True, help="checkpoint written by train_model.py")
     p.add_argument("--vis_freq", type=int, default=100, help="write a picture every this many test examples (0: none)")
     p.add_argument("--n_points", type=int, default=None, help="points the point model predicts (checked against the checkpoint)")
+    p.add_argument("--isovalue", type=float, default=0.5,
+                   help="vox only: occupancy probability at which marching cubes cuts the surface (0 < t < 1)")
     p.add_argument("--batch_size", type=int, default=16, help="test images per forward pass")
     p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
     p.add_argument("--all_views", action="store_true", help="evaluate every view of every test chair, not one")
@@ -116,6 +119,19 @@ def write_metrics(results, out_dir, name, info):
     return summary, path
 
 
+def iso_shift(isovalue):
+    """The logit of --isovalue: logits minus it cross 0 (probability 0.5) where the probability is the isovalue,
+    so marching cubes, the metrics and the pictures all cut the surface at that level."""
+    if not 0 < isovalue < 1:
+        raise SystemExit(f"error: --isovalue must be strictly between 0 and 1, not {isovalue}")
+    return math.log(isovalue / (1 - isovalue))
+
+
+def iso_name(name, isovalue):
+    """metrics_{name}.json: a non-default isovalue gets its own file instead of overwriting the default's."""
+    return name if isovalue == 0.5 else f"{name}_iso{isovalue:g}"
+
+
 def print_summary(summary, path, per_second, device):
     print(" ".join(f"F1@{t}={v:.2f}" for t, v in zip(THRESHOLDS, summary["avg_f1"])))
     print(f"{summary['name']}: avg F1@0.05 = {summary['avg_f1@0.05']:.3f} over {summary['n_examples']} test examples "
@@ -135,6 +151,8 @@ def test_data(args, load_feat):
 
 
 def main(args):
+    shift = iso_shift(args.isovalue) if args.type == "vox" else 0.0
+    name = iso_name(args.type, args.isovalue) if args.type == "vox" else args.type
     device = pick_device(args.device)
     ckpt = load_checkpoint(args.checkpoint_path, expect={"type": args.type})
     train_args = argparse.Namespace(**ckpt["args"])
@@ -153,14 +171,17 @@ def main(args):
 
     def predict(batch, first_index):
         pred = model(model_input(batch, train_args.load_feat, device))
+        if args.type == "vox":
+            pred = pred - shift  # (B, 32, 32, 32) logits, 0 at the isovalue
         points, lengths = prediction_points(pred, args.type, first_index)
         return points, lengths, [pred_shape(pred, i, args.type) for i in range(len(lengths))]
 
-    results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {args.type}")
-    summary, path = write_metrics(results, out_dir, args.type, {
+    results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {name}")
+    summary, path = write_metrics(results, out_dir, name, {
         "id": args.id, "type": args.type, "checkpoint": os.path.abspath(args.checkpoint_path),
         "step": ckpt["step"], "split": args.split, "dataset": dataset.dataset_dir,
         "views": "all" if args.all_views else "one", "n_points": train_args.n_points if args.type == "point" else None,
+        "isovalue": args.isovalue if args.type == "vox" else None,
     })
     print_summary(summary, path, per_second, device)
     return summary

@@ -21,7 +21,7 @@ import os
 import torch
 from pytorch3d.structures import Meshes
 
-from eval_model import evaluate, prediction_points, print_summary, test_data, write_metrics
+from eval_model import evaluate, iso_name, iso_shift, prediction_points, print_summary, test_data, write_metrics
 from model import OccupancyNetwork, ParametricNetwork, model_input
 from runtime import load_checkpoint, pick_device
 
@@ -39,6 +39,8 @@ def get_args_parser():
     p.add_argument("--checkpoint_path", required=True, help="checkpoint written by q3_train_implicit.py or q3_train_parametric.py")
     p.add_argument("--eval_res", type=int, default=None,
                    help="occupancy only: resolution of the query grid over the cube [-0.5, 0.5]^3 (default 32; 64, 128 ...)")
+    p.add_argument("--isovalue", type=float, default=0.5,
+                   help="occupancy only: probability at which marching cubes cuts the surface (0 < t < 1)")
     p.add_argument("--n_points", type=int, default=None,
                    help="parametric only: points of the regular UV grid, rounded to a square per patch "
                         "(default: the checkpoint's --n_points)")
@@ -63,13 +65,16 @@ def check_args(args):
         raise SystemExit("error: --n_points applies to --model_type parametric; the occupancy grid's size is --eval_res")
     if args.model_type == "parametric" and args.eval_res is not None:
         raise SystemExit("error: --eval_res applies to --model_type occupancy; the parametric grid's size is --n_points")
+    iso_shift(args.isovalue)  # its range check, before any loading
+    if args.model_type == "parametric" and args.isovalue != 0.5:
+        raise SystemExit("error: --isovalue applies to --model_type occupancy; a parametric surface has no level to cut")
     if args.eval_res is not None and args.eval_res < 2:
         raise SystemExit(f"error: --eval_res must be at least 2, not {args.eval_res}")
     if args.n_points is not None and args.n_points < 1:
         raise SystemExit(f"error: --n_points must be positive, not {args.n_points}")
 
 
-def make_predict(model, model_type, kind, device, eval_res=32, n_points=1000, chunk=65536):
+def make_predict(model, model_type, kind, device, eval_res=32, n_points=1000, chunk=65536, isovalue=0.5):
     """The predict(batch, first_index) function that eval_model.evaluate calls, for either model.
 
     model: an OccupancyNetwork or ParametricNetwork in eval mode (anything with their `load_feat`,
@@ -78,7 +83,7 @@ def make_predict(model, model_type, kind, device, eval_res=32, n_points=1000, ch
     def predict(batch, first_index):
         feat = model.encode(model_input(batch, model.load_feat, device))  # (B, C)
         if model_type == "occupancy":
-            logits = model.grid_logits(feat, eval_res, chunk)  # (B, R, R, R) in the voxel frame
+            logits = model.grid_logits(feat, eval_res, chunk) - iso_shift(isovalue)  # (B, R, R, R), 0 at the isovalue
             points, lengths = prediction_points(logits, "vox", first_index)
             return points, lengths, [("vox", torch.sigmoid(logits[i])) for i in range(len(lengths))]
         verts, faces = model.grid_mesh(feat, n_points)  # (B, V, 3), (F, 3)
@@ -106,9 +111,9 @@ def main(args):
     n_points = None
     if args.model_type == "parametric":
         n_points = args.n_points if args.n_points is not None else train_args.n_points
-    predict = make_predict(model, args.model_type, args.type, device, eval_res, n_points, args.chunk)
+    predict = make_predict(model, args.model_type, args.type, device, eval_res, n_points, args.chunk, args.isovalue)
     if args.model_type == "occupancy":
-        name, setting = f"occupancy_{eval_res}", {"eval_res": eval_res}
+        name, setting = iso_name(f"occupancy_{eval_res}", args.isovalue), {"eval_res": eval_res, "isovalue": args.isovalue}
     else:
         name, setting = f"parametric_{args.type}", {"n_points": model.grid_side(n_points) ** 2 * len(model.patches),
                                                      "n_patches": len(model.patches)}

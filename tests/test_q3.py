@@ -3,8 +3,10 @@ scores ground truth high through the shared evaluation path, refuses wrong check
 commands run as typed at a tiny budget."""
 import argparse
 import json
+import math
 import os
 import shlex
+import subprocess
 import sys
 
 import pytest
@@ -173,6 +175,32 @@ def test_oracle_occupancy_scores_high_through_the_eval_path(tiny_dataset, res):
     predict = eval_q3.make_predict(model.eval(), "occupancy", "vox", "cpu", eval_res=res, chunk=5000)
     results, _ = eval_model.evaluate(predict, loader, "cpu")
     assert results["f1"][:, -1].min() >= 90, results["f1"]
+
+
+class SphereField(torch.nn.Module):
+    """Occupancy logits 10 (0.3 - |p|): probability 0.5 on the sphere of radius 0.3, and probability t on
+    the sphere of radius 0.3 - logit(t) / 10 (0.4386 for t = 0.2)."""
+
+    def forward(self, points, feat):
+        return 10 * (0.3 - points.norm(dim=-1))
+
+
+@pytest.mark.parametrize("isovalue, radius", [(0.5, 0.3), (0.2, 0.3 + math.log(4) / 10), (0.8, 0.3 - math.log(4) / 10)])
+def test_isovalue_cuts_the_field_at_that_probability(isovalue, radius):
+    model = OccupancyNetwork(argparse.Namespace(arch="resnet18", load_feat=True, decoder="simple"))
+    model.decoder = SphereField()
+    predict = eval_q3.make_predict(model.eval(), "occupancy", "vox", "cpu", eval_res=64, isovalue=isovalue)
+    points, lengths, shapes = predict({"feats": torch.zeros(1, 512)}, 0)
+    r = points[0, :lengths[0]].norm(dim=-1)  # (N,)
+    assert abs(r.mean().item() - radius) < 1 / 128 and r.std() < 1 / 64  # within a quarter of a voxel of 1/64
+
+
+def test_isovalue_outside_0_1_or_on_a_parametric_model_is_refused(tmp_path):
+    for extra, message in [(["--model_type", "occupancy", "--type", "vox", "--isovalue", "1.5"], "strictly between 0 and 1"),
+                           (["--model_type", "parametric", "--type", "point", "--isovalue", "0.3"], "applies to --model_type occupancy")]:
+        out = subprocess.run([sys.executable, os.path.join(REPO, "eval_q3.py"), "--checkpoint_path", str(tmp_path / "none.pth"),
+                              *extra], capture_output=True, text=True, cwd=REPO)
+        assert out.returncode != 0 and message in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
 @pytest.fixture(scope="module")
