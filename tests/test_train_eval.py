@@ -100,7 +100,12 @@ def test_ground_truth_as_prediction_scores_high(tiny_dataset):
         points, lengths = eval_model.prediction_points(logits, "vox", first)
         return points, lengths, [None] * len(lengths)
 
-    for predict, floor in ((gt_points, 99), (gt_mesh_as_vertices_and_faces, 99), (gt_voxels, 90)):
+    def gt_voxels_cut_at_0_3(batch, first):  # the --isovalue path: a logit shift, the same 0/1 grid
+        logits = torch.logit(batch["voxels"].clamp(1e-4, 1 - 1e-4)) - eval_model.iso_shift(0.3)
+        points, lengths = eval_model.prediction_points(logits, "vox", first)
+        return points, lengths, [None] * len(lengths)
+
+    for predict, floor in ((gt_points, 99), (gt_mesh_as_vertices_and_faces, 99), (gt_voxels, 90), (gt_voxels_cut_at_0_3, 90)):
         results, _ = eval_model.evaluate(predict, loader, "cpu")
         assert results["f1"][:, -1].mean() >= floor, (predict.__name__, results["f1"][:, -1])
     # And an empty prediction scores 0 instead of crashing.
@@ -122,6 +127,8 @@ def test_bad_checkpoints_are_refused(tiny_dataset, point_checkpoint, tmp_path):
         eval_model.main(eval_model.get_args_parser().parse_args(["--type", "vox", "--checkpoint_path", str(tmp_path / "no.pth")] + base))
     with pytest.raises(SystemExit, match="--n_points 200"):
         eval_model.main(eval_model.get_args_parser().parse_args(["--type", "point", "--checkpoint_path", point_checkpoint, "--n_points", "500"] + base))
+    with pytest.raises(SystemExit, match="--isovalue must be strictly between 0 and 1"):
+        eval_model.main(eval_model.get_args_parser().parse_args(["--type", "vox", "--checkpoint_path", str(tmp_path / "no.pth"), "--isovalue", "1"] + base))
 
 
 def writeup_commands(section_start, section_end):
