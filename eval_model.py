@@ -36,10 +36,15 @@ def get_args_parser():
     p.add_argument("--id", default="q2", help="run name: results go to {output_dir}/{id}/")
     p.add_argument("--output_dir", default="./test_outputs", help="root folder of results")
     p.add_argument("--checkpoint_path", required=True, help="checkpoint written by train_model.py")
-    p.add_argument("--vis_freq", type=int, default=100, help="write a picture every this many test examples (0: none)")
     p.add_argument("--n_points", type=int, default=None, help="points the point model predicts (checked against the checkpoint)")
     p.add_argument("--isovalue", type=float, default=0.5,
                    help="vox only: occupancy probability at which marching cubes cuts the surface (0 < t < 1)")
+    return add_common_eval_args(p)
+
+
+def add_common_eval_args(p):
+    """The flags eval_model.py and eval_q3.py share: what is evaluated, where, and how fast."""
+    p.add_argument("--vis_freq", type=int, default=100, help="write a picture every this many test examples (0: none)")
     p.add_argument("--batch_size", type=int, default=16, help="test images per forward pass")
     p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
     p.add_argument("--all_views", action="store_true", help="evaluate every view of every test chair, not one")

@@ -21,7 +21,8 @@ import os
 import torch
 from pytorch3d.structures import Meshes
 
-from eval_model import evaluate, iso_name, iso_shift, prediction_points, print_summary, test_data, write_metrics
+from eval_model import (add_common_eval_args, evaluate, iso_name, iso_shift, prediction_points, print_summary,
+                        test_data, write_metrics)
 from model import OccupancyNetwork, ParametricNetwork, model_input
 from runtime import load_checkpoint, pick_device
 
@@ -46,14 +47,7 @@ def get_args_parser():
                         "(default: the checkpoint's --n_points)")
     p.add_argument("--chunk", type=int, default=65536,
                    help="occupancy only: most query points per decoder pass (bounds memory at any --eval_res)")
-    p.add_argument("--vis_freq", type=int, default=100, help="write a picture every this many test examples (0: none)")
-    p.add_argument("--batch_size", type=int, default=16, help="test images per forward pass")
-    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
-    p.add_argument("--all_views", action="store_true", help="evaluate every view of every test chair, not one")
-    p.add_argument("--split", default="test", help="split to evaluate")
-    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
-    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
-    return p
+    return add_common_eval_args(p)
 
 
 def check_args(args):
