@@ -34,7 +34,7 @@ def main():
         thresholds = m["thresholds"]
         curves[label] = m["avg_f1"]
         rows.append([label, f"{m['avg_f1@0.05']:.3f}", *[f"{v:.2f}" for v in m["avg_f1"]], m["n_examples"], m.get("step")])
-    if all(isinstance(r[0], str) and r[0].replace(".", "", 1).isdigit() for r in rows):
+    if all(r[0].replace(".", "", 1).isdigit() for r in rows):
         rows.sort(key=lambda r: float(r[0]))  # a shell glob lists q2_1000 before q2_500
         curves = {r[0]: curves[r[0]] for r in rows}
     headers = [args.label, "avg F1@0.05", *[f"F1@{t}" for t in thresholds], "test examples", "train steps"]

@@ -156,7 +156,9 @@ def test_data(args, load_feat):
 
 
 def main(args):
-    shift = iso_shift(args.isovalue) if args.type == "vox" else 0.0
+    shift = iso_shift(args.isovalue)
+    if args.type != "vox" and args.isovalue != 0.5:
+        raise SystemExit(f"error: --isovalue applies to --type vox; a {args.type} prediction has no level to cut")
     name = iso_name(args.type, args.isovalue) if args.type == "vox" else args.type
     device = pick_device(args.device)
     ckpt = load_checkpoint(args.checkpoint_path, expect={"type": args.type})

@@ -7,8 +7,8 @@ Each step draws --num_points_to_sample query points per chair, half uniformly in
 and half near the surface (cached ground-truth surface points plus Gaussian noise), labels them and
 minimises binary cross entropy. Labels (--labels auto) come from the exact inside test of the ground-truth
 mesh (winding number) where the mesh is closed, as on the embedded dataset, and otherwise from the 32^3
-voxels (trilinear interpolation thresholded at 0.5: inside the marching-cubes surface of the voxels). --decoder simple adds the image feature to a point
-embedding before an MLP; --decoder cbn is the ResNet-FC decoder with conditional batch norm of
+voxels (trilinear interpolation thresholded at 0.5: inside the marching-cubes surface of the voxels).
+--decoder simple adds the image feature to a point embedding before an MLP; --decoder cbn is the ResNet-FC decoder with conditional batch norm of
 Occupancy Networks. Evaluate with eval_q3.py --model_type occupancy --type vox (any --eval_res).
 
 Writes {output_dir}/{id}/checkpoint_implicit.pth (every --save_freq steps, at the end, and on Ctrl-C),
@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from model import OccupancyNetwork, model_input
-from train_model import RunFolder, add_common_args, gt_shape, progress, save_on_sigterm, train_loader
 from runtime import pick_device, seed_everything
+from train_model import RunFolder, add_common_args, gt_shape, progress, save_on_sigterm, train_loader
 
 
 def get_args_parser():

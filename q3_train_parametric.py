@@ -20,8 +20,8 @@ import torch
 
 from losses import chamfer_loss
 from model import ParametricNetwork, model_input
-from train_model import RunFolder, add_common_args, gt_shape, progress, save_on_sigterm, train_loader
 from runtime import pick_device, seed_everything
+from train_model import RunFolder, add_common_args, gt_shape, progress, save_on_sigterm, train_loader
 
 
 def get_args_parser():

@@ -129,6 +129,8 @@ def test_bad_checkpoints_are_refused(tiny_dataset, point_checkpoint, tmp_path):
         eval_model.main(eval_model.get_args_parser().parse_args(["--type", "point", "--checkpoint_path", point_checkpoint, "--n_points", "500"] + base))
     with pytest.raises(SystemExit, match="--isovalue must be strictly between 0 and 1"):
         eval_model.main(eval_model.get_args_parser().parse_args(["--type", "vox", "--checkpoint_path", str(tmp_path / "no.pth"), "--isovalue", "1"] + base))
+    with pytest.raises(SystemExit, match="--isovalue applies to --type vox"):
+        eval_model.main(eval_model.get_args_parser().parse_args(["--type", "point", "--checkpoint_path", point_checkpoint, "--isovalue", "0.3"] + base))
 
 
 def writeup_commands(section_start, section_end):
