@@ -11,11 +11,12 @@ A dataset folder holds `shapenet/03001627/<id>/model.obj`, `r2n2/ShapeNetRenderi
 """
 import os
 
+from r2n2_layout import SPLITS_FILE
+
 DATASET_LOCATION = None  # e.g. "/data/r2n2_shapenet_dataset"
 
 REPO_DIR = os.path.dirname(os.path.abspath(__file__))
 EMBEDDED_DATASET = os.path.join(REPO_DIR, "data", "r2n2_synth")
-SPLITS_FILE = "split_03001627.json"
 
 
 def resolve_dataset_dir(dataset_dir=None, build_if_missing=True):

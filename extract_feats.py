@@ -11,16 +11,15 @@ encoder entirely:
 Existing feats.npy files are replaced only with --overwrite.
 """
 import argparse
-import json
 import os
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
-from dataset_location import SPLITS_FILE, resolve_dataset_dir
+from dataset_location import resolve_dataset_dir
 from model import ImageEncoder, SingleViewto3D
-from r2n2_custom import IMAGE_SIZE, _paths, _read_png, read_split
+from r2n2_layout import IMAGE_SIZE, model_paths, read_png, read_split, split_names, view_png
 from runtime import atomic_write, load_checkpoint, pick_device
 
 
@@ -50,17 +49,17 @@ def main():
 
     dataset_dir = resolve_dataset_dir(args.dataset_dir)
     models = {}
-    for split in json.load(open(os.path.join(dataset_dir, SPLITS_FILE))):
+    for split in split_names(dataset_dir):
         for model_id, _ in read_split(dataset_dir, split):
             models[model_id] = True
     written = 0
     for model_id in tqdm(sorted(models), desc="features", unit="model"):
-        paths = _paths(dataset_dir, model_id)
+        paths = model_paths(dataset_dir, model_id)
         if os.path.isfile(paths["feats"]) and not args.overwrite:
             continue
         with open(paths["metadata"]) as f:
             n_views = sum(1 for line in f if line.strip())
-        images = np.stack([_read_png(os.path.join(paths["rendering"], "%02d.png" % v)) for v in range(n_views)])
+        images = np.stack([read_png(view_png(dataset_dir, model_id, v)) for v in range(n_views)])
         assert images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, 3)
         feats = []
         with torch.no_grad():

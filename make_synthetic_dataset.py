@@ -33,10 +33,9 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from r2n2_layout import SPLITS_FILE, SYNSET, model_paths, r2n2_camera
 from utils_vox import VOX_SIZE, write_binvox
 
-SYNSET = "03001627"
-SPLITS_FILE = "split_03001627.json"
 FAMILIES = ("four_leg", "armchair", "office", "stool", "bench_sofa", "cantilever")
 FAMILY_WEIGHTS = (0.22, 0.16, 0.16, 0.12, 0.14, 0.20)
 
@@ -501,22 +500,19 @@ def model_id(seed, index):
 def build_model(job):
     """Write every file of one chair under `root`; returns (model id, family)."""
     root, seed, index, views = job
-    from r2n2_custom import r2n2_camera
-
     torch.set_num_threads(1)
     family, parts, colours, material = make_chair(seed, index)
     centre, scale = normalisation(parts)
     verts, faces, _ = chair_mesh(parts, centre, scale, colours)
     mid = model_id(seed, index)
-    mesh_dir = os.path.join(root, "shapenet", SYNSET, mid)
-    vox_dir = os.path.join(root, "r2n2", "ShapeNetVoxels", SYNSET, mid)
-    ren_dir = os.path.join(root, "r2n2", "ShapeNetRendering", SYNSET, mid, "rendering")
-    for d in (mesh_dir, vox_dir, ren_dir):
-        os.makedirs(d, exist_ok=True)
-    write_obj(os.path.join(mesh_dir, "model.obj"), verts, faces)
+    paths = model_paths(root, mid)
+    ren_dir = paths["rendering"]
+    for f in (paths["obj"], paths["binvox"], paths["metadata"]):
+        os.makedirs(os.path.dirname(f), exist_ok=True)
+    write_obj(paths["obj"], verts, faces)
     rng = np.random.default_rng([seed, index, 1])
     surface = sample_surface(verts, faces, 50000, rng)
-    write_binvox(os.path.join(vox_dir, "model.binvox"), voxelize(parts, centre, scale, surface))
+    write_binvox(paths["binvox"], voxelize(parts, centre, scale, surface))
     meta = np.stack([rng.uniform(0, 360, views), rng.uniform(25, 30, views), rng.uniform(0.65, 0.95, views)], 1)
     lines = [f"{a:.6f} {e:.6f} 0 {r:.6f} 25" for a, e, r in meta]  # azim elev yaw dist_ratio fov
     rows = [[float(w) for w in line.split()] for line in lines]  # the rounded values a loader reads back
@@ -524,7 +520,7 @@ def build_model(job):
     images = render_views(*chair_mesh(parts, centre, scale, colours, for_render=True), material, cams)
     for v in range(views):
         Image.fromarray(images[v], "RGBA").save(os.path.join(ren_dir, "%02d.png" % v))
-    with open(os.path.join(ren_dir, "rendering_metadata.txt"), "w") as f:
+    with open(paths["metadata"], "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(ren_dir, "renderings.txt"), "w") as f:
         f.write("\n".join("%02d.png" % v for v in range(views)) + "\n")

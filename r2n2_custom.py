@@ -1,49 +1,22 @@
-"""R2N2 chairs for single-view reconstruction: cameras, items, a per-split cache, batching."""
+"""R2N2 chairs for single-view reconstruction: a per-split cache, the Dataset over it, batching.
+
+The file layout, cameras and split file are read through r2n2_layout.py."""
 import hashlib
 import json
 import os
-import re
 import shutil
 
 import numpy as np
 import torch
-from PIL import Image
-from pytorch3d.datasets.r2n2.utils import compute_extrinsic_matrix
 from pytorch3d.io import load_obj
 from pytorch3d.structures import Meshes
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
-from dataset_location import SPLITS_FILE, resolve_dataset_dir
+from dataset_location import resolve_dataset_dir
 from metrics import N_EVAL_POINTS, sample_surfaces
+from r2n2_layout import BLENDER_K, IMAGE_SIZE, SPLITS_FILE, model_paths, r2n2_camera, read_png, read_split, view_png
 from utils_vox import VOX_SIZE, read_binvox, to_canonical_grid
-
-
-SYNSET = "03001627"  # ShapeNet's chair category
-MAX_CAMERA_DISTANCE = 1.75  # R2N2: camera distance = dist_ratio * 1.75
-# Blender intrinsics as PyTorch3D's R2N2 loader builds them (focal 2.1875, about 49 degrees of field
-# of view); the metadata's fov column ("25") is not applied, exactly as in the official loader.
-BLENDER_K = torch.tensor(
-    [
-        [2.1875, 0.0, 0.0, 0.0],
-        [0.0, 2.1875, 0.0, 0.0],
-        [0.0, 0.0, -1.002002, -0.2002002],
-        [0.0, 0.0, 1.0, 0.0],
-    ]
-)
-# ShapeNet's camera frame to PyTorch3D's (x left, y up, z forward): flip x and z.
-_SHAPENET_TO_PYTORCH3D = torch.diag(torch.tensor([-1.0, 1.0, -1.0, 1.0]))
-
-
-def r2n2_camera(azim, elev, dist_ratio):
-    """R (3, 3), T (3,), K (4, 4) of one R2N2 view, for `pytorch3d.datasets.r2n2.utils.BlenderCamera`.
-
-    The same computation as `pytorch3d.datasets.R2N2` (its tests hold us to it), so images
-    rendered through these cameras line up with the official loader's cameras.
-    """
-    RT = compute_extrinsic_matrix(azim, elev, dist_ratio * MAX_CAMERA_DISTANCE)  # (4, 4) world -> camera
-    RT = RT.t().mm(_SHAPENET_TO_PYTORCH3D)  # PyTorch3D's row-vector convention
-    return RT[:3, :3].contiguous(), RT[3, :3].contiguous(), BLENDER_K.clone()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -61,49 +34,6 @@ def r2n2_camera(azim, elev, dist_ratio):
 # The cache is rebuilt when any source file changes (size or mtime) or the split file changes.
 # ---------------------------------------------------------------------------------------------------
 CACHE_VERSION = 1
-IMAGE_SIZE = 137
-_MODEL_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
-
-
-def _paths(dataset_dir, model_id):
-    rendering = os.path.join(dataset_dir, "r2n2", "ShapeNetRendering", SYNSET, model_id, "rendering")
-    return {
-        "obj": os.path.join(dataset_dir, "shapenet", SYNSET, model_id, "model.obj"),
-        "binvox": os.path.join(dataset_dir, "r2n2", "ShapeNetVoxels", SYNSET, model_id, "model.binvox"),
-        "rendering": rendering,
-        "metadata": os.path.join(rendering, "rendering_metadata.txt"),
-        "feats": os.path.join(rendering, "feats.npy"),
-    }
-
-
-def read_split(dataset_dir, split):
-    """[(model_id, [view, ...]), ...] of one split, checked: ids are plain names, every file exists."""
-    path = os.path.join(dataset_dir, SPLITS_FILE)
-    try:
-        with open(path) as f:
-            splits = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        raise SystemExit(f"error: cannot read split file {path}: {e}") from None
-    if split not in splits:
-        raise SystemExit(f"error: split '{split}' is not in {path} (it has: {', '.join(splits)})")
-    models = splits[split].get(SYNSET, {})
-    if not models:
-        raise SystemExit(f"error: split '{split}' of {path} has no chairs (synset {SYNSET})")
-    out, missing = [], []
-    for model_id, views in models.items():
-        if not _MODEL_ID.match(model_id):
-            raise SystemExit(f"error: {path} names model '{model_id}', which is not a plain folder name")
-        p = _paths(dataset_dir, model_id)
-        absent = [p[k] for k in ("obj", "binvox", "metadata") if not os.path.isfile(p[k])]
-        if absent:
-            missing.append(absent[0])
-        out.append((model_id, [int(v) for v in views]))
-    if missing:
-        raise SystemExit(
-            f"error: split '{split}' of {path} names {len(missing)} model(s) with missing files, e.g. {missing[0]}; "
-            "fix the dataset folder or the split file"
-        )
-    return out
 
 
 def _fingerprint(dataset_dir, models, n_points):
@@ -111,9 +41,9 @@ def _fingerprint(dataset_dir, models, n_points):
     with open(os.path.join(dataset_dir, SPLITS_FILE), "rb") as f:
         h.update(f.read())
     for model_id, views in models:
-        p = _paths(dataset_dir, model_id)
+        p = model_paths(dataset_dir, model_id)
         files = [p["obj"], p["binvox"], p["metadata"], p["feats"]]
-        files += [os.path.join(p["rendering"], "%02d.png" % v) for v in views]
+        files += [view_png(dataset_dir, model_id, v) for v in views]
         for name in files:
             try:
                 st = os.stat(name)
@@ -131,17 +61,6 @@ def _cache_dir(dataset_dir, split):
             os.path.dirname(os.path.abspath(__file__)), "data", "cache",
             hashlib.sha1(dataset_dir.encode()).hexdigest()[:12])
     return os.path.join(root, split)
-
-
-def _read_png(path):
-    try:
-        with Image.open(path) as img:
-            rgb = np.asarray(img.convert("RGBA"))[..., :3]  # like the official loader: RGB, alpha dropped
-    except (OSError, ValueError) as e:
-        raise SystemExit(f"error: cannot read image {path}: {e}; re-extract or rebuild the dataset") from None
-    if rgb.shape[:2] != (IMAGE_SIZE, IMAGE_SIZE):
-        raise SystemExit(f"error: image {path} is {rgb.shape[1]}x{rgb.shape[0]}, expected {IMAGE_SIZE}x{IMAGE_SIZE}")
-    return rgb
 
 
 def _read_mesh(path):
@@ -168,13 +87,13 @@ def _build_cache(dataset_dir, models, n_points, out_dir, key):
     item_view = np.zeros(n_items, np.int64)
     voxels = np.zeros((len(models), VOX_SIZE ** 3 // 8), np.uint8)
     points = mm("points", (len(models), n_points, 3), np.float32)
-    has_feats = all(os.path.isfile(_paths(dataset_dir, m)["feats"]) for m, _ in models)
-    feat_dim = np.load(_paths(dataset_dir, models[0][0])["feats"], mmap_mode="r").shape[1] if has_feats else 0
+    has_feats = all(os.path.isfile(model_paths(dataset_dir, m)["feats"]) for m, _ in models)
+    feat_dim = np.load(model_paths(dataset_dir, models[0][0])["feats"], mmap_mode="r").shape[1] if has_feats else 0
     feats = mm("feats", (n_items, feat_dim), np.float32) if has_feats else None
     verts_all, faces_all = [], []
     item = 0
     for m, (model_id, views) in enumerate(tqdm(models, desc=f"caching {os.path.basename(out_dir)} split", unit="model")):
-        p = _paths(dataset_dir, model_id)
+        p = model_paths(dataset_dir, model_id)
         verts, faces = _read_mesh(p["obj"])
         verts_all.append(verts.numpy().astype(np.float32))
         faces_all.append(faces.numpy().astype(np.int32))
@@ -190,7 +109,7 @@ def _build_cache(dataset_dir, models, n_points, out_dir, key):
             azim, elev, _yaw, dist_ratio = (float(x) for x in metadata[v][:4])
             r, t, _ = r2n2_camera(azim, elev, dist_ratio)
             R[item], T[item] = r.numpy(), t.numpy()
-            images[item] = _read_png(os.path.join(p["rendering"], "%02d.png" % v))
+            images[item] = read_png(view_png(dataset_dir, model_id, v))
             if has_feats:
                 feats[item] = feat[v]
             item_model[item], item_view[item] = m, v

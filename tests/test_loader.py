@@ -9,7 +9,8 @@ import torch
 from pytorch3d.datasets import R2N2 as OfficialR2N2
 
 from metrics import f1_scores, sample_surfaces
-from r2n2_custom import R2N2, SYNSET, collate_batched_R2N2
+from r2n2_custom import R2N2, collate_batched_R2N2
+from r2n2_layout import SYNSET
 from utils_vox import voxels_to_meshes
 
 
