@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader
 
 import eval_model
 import eval_q3
+import occupancy
 import q3_train_implicit
 import q3_train_parametric
 from model import OccupancyNetwork, ParametricNetwork, model_input
@@ -38,22 +39,22 @@ def test_labels_agree_with_the_voxels(batch):
     vox = batch["voxels"]  # (B, 32, 32, 32), axes (z, y, x)
     b = len(vox)
     centres = voxel_centers(32).reshape(1, -1, 3).expand(b, -1, -1)  # (B, 32^3, 3) xyz
-    assert torch.equal(q3_train_implicit.occupancy_labels(vox, centres).view_as(vox), vox)
+    assert torch.equal(occupancy.occupancy_labels(vox, centres).view_as(vox), vox)
     # Anywhere in the cube the label is mostly the voxel the point falls in (they differ only near the boundary).
     torch.manual_seed(0)
     p = torch.rand(b, 5000, 3) - 0.5
     idx = ((p + 0.5) * 32).floor().long().clamp(0, 31)  # (B, Q, 3) xyz voxel indices
     nearest = vox[torch.arange(b)[:, None], idx[..., 2], idx[..., 1], idx[..., 0]]
-    assert (q3_train_implicit.occupancy_labels(vox, p) == nearest).float().mean() > 0.98
+    assert (occupancy.occupancy_labels(vox, p) == nearest).float().mean() > 0.98
     # Points outside the cube, or beyond the last voxel centre towards the border, are empty.
     far = torch.tensor([[0.9, 0.0, 0.0], [0.0, -0.7, 0.0], [0.0, 0.0, 3.0], [0.499, 0.499, 0.499]]).expand(b, -1, -1)
-    assert q3_train_implicit.occupancy_labels(vox, far).sum() == 0
+    assert occupancy.occupancy_labels(vox, far).sum() == 0
     # An axis-order check on a hand-made grid: one filled voxel at x index 30, y 1, z 5.
     one = torch.zeros(1, 32, 32, 32)
     one[0, 5, 1, 30] = 1
     centre = torch.tensor([[[-0.5 + 30.5 / 32, -0.5 + 1.5 / 32, -0.5 + 5.5 / 32]]])
-    assert q3_train_implicit.occupancy_labels(one, centre).item() == 1
-    assert q3_train_implicit.occupancy_labels(one, centre[..., [2, 1, 0]]).item() == 0
+    assert occupancy.occupancy_labels(one, centre).item() == 1
+    assert occupancy.occupancy_labels(one, centre[..., [2, 1, 0]]).item() == 0
 
 
 def test_winding_number_is_an_exact_inside_test():
@@ -63,7 +64,7 @@ def test_winding_number_is_an_exact_inside_test():
     p = torch.rand(4000, 3) - 0.5
     r = p.norm(dim=1)
     clear = (r < 0.38) | (r > 0.41)  # away from the faceted surface
-    inside = q3_train_implicit.winding_inside(p, verts, faces, chunk=512)
+    inside = occupancy.winding_inside(p, verts, faces, chunk=512)
     assert torch.equal(inside[clear], (r < 0.39)[clear])
     # Two overlapping closed boxes: inside either one counts, the overlap too.
     box = Meshes([torch.tensor([[x, y, z] for x in (0.0, 1.0) for y in (0.0, 1.0) for z in (0.0, 1.0)])],
@@ -72,30 +73,30 @@ def test_winding_number_is_an_exact_inside_test():
     v = box.verts_packed() * 0.2
     two_v, two_f = torch.cat([v, v + 0.1]), torch.cat([box.faces_packed(), box.faces_packed() + 8])
     q = torch.tensor([[0.05, 0.05, 0.05], [0.15, 0.15, 0.15], [0.25, 0.25, 0.25], [0.35, 0.05, 0.05], [0.25, 0.05, 0.05]])
-    assert q3_train_implicit.winding_inside(q, two_v, two_f).tolist() == [True, True, True, False, False]
-    assert q3_train_implicit.is_closed(two_f) and q3_train_implicit.is_closed(faces)
-    assert not q3_train_implicit.is_closed(faces[1:])  # one triangle missing: a hole
+    assert occupancy.winding_inside(q, two_v, two_f).tolist() == [True, True, True, False, False]
+    assert occupancy.is_closed(two_f) and occupancy.is_closed(faces)
+    assert not occupancy.is_closed(faces[1:])  # one triangle missing: a hole
 
 
 def test_mesh_labels_are_the_shape_the_voxels_approximate(batch):
     torch.manual_seed(0)
-    points = q3_train_implicit.sample_query_points(batch["points"], 4000)  # (B, Q, 3)
-    labels, from_mesh = q3_train_implicit.training_labels(batch, points, "auto", torch.device("cpu"))
+    points = occupancy.sample_query_points(batch["points"], 4000)  # (B, Q, 3)
+    labels, from_mesh = occupancy.training_labels(batch, points, "auto", torch.device("cpu"))
     assert from_mesh == len(points)  # every embedded chair is closed
-    vox_labels = q3_train_implicit.occupancy_labels(batch["voxels"], points)
+    vox_labels = occupancy.occupancy_labels(batch["voxels"], points)
     # Farther than one voxel diagonal from the surface, the 32^3 voxels and the mesh agree.
     far = torch.cdist(points, batch["points"]).min(-1).values > 3 ** 0.5 / 32  # (B, Q)
     assert far.float().mean() > 0.3
     assert (labels[far] == vox_labels[far]).float().mean() > 0.99
     # The voxels mark a cell occupied when any part touches it, so they are fatter than the mesh.
     assert vox_labels.sum() > labels.sum()
-    voxel_only, _ = q3_train_implicit.training_labels(batch, points, "voxels", torch.device("cpu"))
+    voxel_only, _ = occupancy.training_labels(batch, points, "voxels", torch.device("cpu"))
     assert torch.equal(voxel_only, vox_labels)
 
 
 def test_query_points_are_half_uniform_half_near_the_surface(batch):
     torch.manual_seed(0)
-    q = q3_train_implicit.sample_query_points(batch["points"], 1001, sigma=0.02)  # (B, 1001, 3)
+    q = occupancy.sample_query_points(batch["points"], 1001, sigma=0.02)  # (B, 1001, 3)
     assert q.shape == (len(batch["points"]), 1001, 3)
     uniform, near = q[:, :501], q[:, 501:]
     assert uniform.abs().max() <= 0.5 and uniform.std() > 0.25
@@ -120,8 +121,8 @@ def test_implicit_loss_goes_down_on_a_fixed_batch(batch, decoder):
     torch.manual_seed(0)
     args = q3_train_implicit.get_args_parser().parse_args(TINY + ["--decoder", decoder])
     model = OccupancyNetwork(args)
-    points = q3_train_implicit.sample_query_points(batch["points"], 1000)  # (B, 1000, 3)
-    labels = q3_train_implicit.occupancy_labels(batch["voxels"], points)
+    points = occupancy.sample_query_points(batch["points"], 1000)  # (B, 1000, 3)
+    labels = occupancy.occupancy_labels(batch["voxels"], points)
     losses = fixed_batch_losses(model, batch, lambda: q3_train_implicit.calculate_loss(
         model(model_input(batch, False, "cpu"), points), labels)[0], steps=15)
     # Below the entropy of the labels' base rate: what a model that ignores the query points can reach at best.
@@ -157,7 +158,7 @@ class VoxelOracle(torch.nn.Module):
     """An occupancy 'decoder' that answers with the ground-truth labels: the feature is the voxel grid."""
 
     def forward(self, points, feat):
-        labels = q3_train_implicit.occupancy_labels(feat.view(-1, 32, 32, 32), points)  # (B, Q)
+        labels = occupancy.occupancy_labels(feat.view(-1, 32, 32, 32), points)  # (B, Q)
         return torch.logit(labels.clamp(1e-4, 1 - 1e-4))
 
 

@@ -20,7 +20,7 @@ from pytorch3d.structures import Meshes
 from scipy import ndimage
 
 import make_synthetic_dataset as synth
-from q3_train_implicit import winding_inside
+from occupancy import winding_inside
 from utils_vox import read_binvox, voxel_centers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
