@@ -7,15 +7,16 @@
 (b) one pre-made batch of the same shapes reused every step (no loading at all).
 The ratio (a) / (b) should be close to 1: above 1.10 the loader is the bottleneck.
 """
+import argparse
 import time
 
 import torch
 from torch.utils.data import DataLoader
 
+from losses import single_view_loss
 from model import SingleViewto3D, model_input
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
 from runtime import pick_device, seed_everything
-from train_model import calculate_loss, get_args_parser
 
 
 def timed_steps(model, optimizer, batches, args, device, steps):
@@ -29,7 +30,7 @@ def timed_steps(model, optimizer, batches, args, device, steps):
         pred = model(model_input(batch, args.load_feat, device))
         for key in ("voxels", "points"):
             batch[key] = batch[key].to(device, non_blocking=True)
-        loss, _ = calculate_loss(pred, batch, args)
+        loss, _ = single_view_loss(pred, batch, args)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -39,10 +40,23 @@ def timed_steps(model, optimizer, batches, args, device, steps):
 
 
 def main():
-    parser = get_args_parser()
-    parser.description = __doc__.split("\n\n")[0]
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
-    args = parser.parse_args()
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--type", choices=["vox", "point", "mesh"], default="vox", help="output representation")
+    p.add_argument("--batch_size", type=int, default=32, help="images per step")
+    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
+    p.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
+    p.add_argument("--n_points", type=int, default=1000, help="points predicted (point) / sampled per mesh")
+    p.add_argument("--ico_level", type=int, default=4, help="ico-sphere level of the mesh decoder")
+    p.add_argument("--arch", default="resnet18", help="encoder architecture")
+    p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="no", help="ImageNet weights (speed is the same)")
+    p.add_argument("--load_feat", action="store_true", help="train from precomputed feats.npy instead of images")
+    p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate")
+    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    args = p.parse_args()
+    args.w_chamfer, args.w_smooth = 1.0, 0.1  # the writeup's loss weights
     device = pick_device(args.device)
     seed_everything(args.seed)
     torch.backends.cudnn.benchmark = True

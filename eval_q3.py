@@ -5,9 +5,9 @@
     python eval_q3.py  --type 'point' --model_type parametric --id 'q3_parametric' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
     python eval_q3.py  --type 'mesh' --model_type parametric --id 'q3_parametric' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
 
-Scored exactly as eval_model.py scores voxels, points and meshes (its `evaluate`, `write_metrics` and
-`prediction_points`): one view per test chair, precision/recall/F1 at 0.01..0.05 against 10k fixed
-ground-truth points, in the object frame, nothing re-centred.
+Scored exactly as eval_model.py scores voxels, points and meshes (evaluation.py): one view per test
+chair, precision/recall/F1 at 0.01..0.05 against 10k fixed ground-truth points, in the object frame,
+nothing re-centred.
   occupancy, --type vox:    the occupancy probabilities on the --eval_res^3 voxel centres of the cube
                             (queried in chunks), marching cubes at 0.5, 10k points sampled on that surface
   parametric, --type point: the points of a regular UV grid per patch (about --n_points in all)
@@ -18,13 +18,10 @@ name is occupancy_{eval_res} or parametric_{type}.
 import argparse
 import os
 
-import torch
-from pytorch3d.structures import Meshes
-
-from eval_model import (add_common_eval_args, evaluate, iso_name, iso_shift, prediction_points, print_summary,
-                        test_data, write_metrics)
-from model import OccupancyNetwork, ParametricNetwork, model_input
-from runtime import load_checkpoint, pick_device
+from checkpoint import load_model
+from evaluation import (add_common_eval_args, evaluate, iso_name, iso_shift, make_predict, print_summary, test_data,
+                        write_metrics)
+from runtime import pick_device
 
 TYPES = {"occupancy": ("vox",), "parametric": ("point", "mesh")}  # the representations each model is scored as
 
@@ -68,44 +65,16 @@ def check_args(args):
         raise SystemExit(f"error: --n_points must be positive, not {args.n_points}")
 
 
-def make_predict(model, model_type, kind, device, eval_res=32, n_points=1000, chunk=65536, isovalue=0.5):
-    """The predict(batch, first_index) function that eval_model.evaluate calls, for either model.
-
-    model: an OccupancyNetwork or ParametricNetwork in eval mode (anything with their `load_feat`,
-    `encode` and `grid_logits` / `grid_mesh`). Returns (points (B, N, 3), lengths (B,), shapes).
-    """
-    def predict(batch, first_index):
-        feat = model.encode(model_input(batch, model.load_feat, device))  # (B, C)
-        if model_type == "occupancy":
-            logits = model.grid_logits(feat, eval_res, chunk) - iso_shift(isovalue)  # (B, R, R, R), 0 at the isovalue
-            points, lengths = prediction_points(logits, "vox", first_index)
-            return points, lengths, [("vox", torch.sigmoid(logits[i])) for i in range(len(lengths))]
-        verts, faces = model.grid_mesh(feat, n_points)  # (B, V, 3), (F, 3)
-        if kind == "point":
-            points, lengths = prediction_points(verts, "point", first_index)
-            return points, lengths, [("point", v) for v in verts]
-        points, lengths = prediction_points(Meshes(list(verts), [faces] * len(verts)), "mesh", first_index)
-        return points, lengths, [("mesh", (v, faces)) for v in verts]
-
-    return predict
-
-
 def main(args):
     check_args(args)
     device = pick_device(args.device)
-    ckpt = load_checkpoint(args.checkpoint_path, expect={"model_type": args.model_type})
-    train_args = argparse.Namespace(**ckpt["args"])
-    train_args.pretrained = "no"  # the weights come from the checkpoint
-    network = OccupancyNetwork if args.model_type == "occupancy" else ParametricNetwork
-    model = network(train_args).to(device)
-    model.load_state_dict(ckpt["model"])
-    model.eval()
+    model, train_args, ckpt = load_model(args.checkpoint_path, device, expect={"model_type": args.model_type})
 
     eval_res = args.eval_res or 32
     n_points = None
     if args.model_type == "parametric":
         n_points = args.n_points if args.n_points is not None else train_args.n_points
-    predict = make_predict(model, args.model_type, args.type, device, eval_res, n_points, args.chunk, args.isovalue)
+    predict = make_predict(model, args.type, device, eval_res, n_points, args.chunk, args.isovalue)
     if args.model_type == "occupancy":
         name, setting = iso_name(f"occupancy_{eval_res}", args.isovalue), {"eval_res": eval_res, "isovalue": args.isovalue}
     else:
@@ -113,7 +82,6 @@ def main(args):
                                                      "n_patches": len(model.patches)}
 
     dataset, loader, out_dir, vis_dir = test_data(args, train_args.load_feat)
-
     results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {name}")
     summary, path = write_metrics(results, out_dir, name, {
         "id": args.id, "model_type": args.model_type, "type": args.type, **setting,

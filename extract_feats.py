@@ -18,16 +18,17 @@ import torch
 from tqdm import tqdm
 
 from dataset_location import resolve_dataset_dir
-from model import ImageEncoder, SingleViewto3D
+from checkpoint import load_model
+from model import ImageEncoder
 from r2n2_layout import IMAGE_SIZE, model_paths, read_png, read_split, split_names, view_png
-from runtime import atomic_write, load_checkpoint, pick_device
+from runtime import atomic_write, pick_device
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--arch", default="resnet18", help="encoder architecture when no checkpoint is given")
     p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="auto", help="ImageNet weights for the encoder")
-    p.add_argument("--checkpoint_path", default=None, help="use the encoder of this train_model.py checkpoint instead")
+    p.add_argument("--checkpoint_path", default=None, help="use the encoder of this trained model instead (any training script)")
     p.add_argument("--batch_size", type=int, default=48, help="images per forward pass")
     p.add_argument("--overwrite", action="store_true", help="replace existing feats.npy files")
     p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
@@ -36,12 +37,9 @@ def main():
 
     device = pick_device(args.device)
     if args.checkpoint_path:
-        ckpt = load_checkpoint(args.checkpoint_path)
-        train_args = argparse.Namespace(**{**ckpt["args"], "pretrained": "no"})
-        if train_args.load_feat:
-            raise SystemExit(f"error: {args.checkpoint_path} was trained on features and has no encoder")
-        model = SingleViewto3D(train_args)
-        model.load_state_dict(ckpt["model"])
+        model, train_args, _ = load_model(args.checkpoint_path, device)
+        if model.encoder is None:
+            raise SystemExit(f"error: {args.checkpoint_path} was trained on features (--load_feat) and has no encoder")
         encoder = model.encoder
     else:
         encoder = ImageEncoder(args.arch, args.pretrained)

@@ -1,7 +1,8 @@
-"""Losses for fitting and training: voxels (BCE), point clouds (chamfer), meshes (Laplacian smoothing)."""
+"""Losses for fitting and training: voxels (BCE), point clouds (chamfer), meshes (Laplacian smoothing),
+and the training losses of each representation built from them."""
 import torch
 import torch.nn.functional as F
-from pytorch3d.ops import knn_points
+from pytorch3d.ops import knn_points, sample_points_from_meshes
 
 
 def voxel_loss(voxel_src, voxel_tgt):
@@ -59,3 +60,37 @@ def smoothness_loss(mesh_src):
     num_verts = mesh_src.num_verts_per_mesh().to(verts.dtype)  # (N,)
     per_vertex_weight = 1.0 / num_verts[mesh_src.verts_packed_to_mesh_idx()]  # (V,)
     return (lap.norm(dim=1) * per_vertex_weight).sum() / len(mesh_src)
+
+
+def chamfer_to_samples(pred_points, surface):
+    """Chamfer loss of (B, n, 3) predicted points against n points drawn at random (fresh each call) from
+    the (B, P, 3) cached ground-truth surface samples, so the target matches the prediction's density."""
+    gt = surface[:, torch.randint(surface.shape[1], (pred_points.shape[1],), device=surface.device)]  # (B, n, 3)
+    return chamfer_loss(pred_points, gt)
+
+
+def single_view_loss(pred, batch, args):
+    """The training loss of train_model.py's models and its unweighted terms (detached, for the log).
+
+    pred: (B, 32, 32, 32) voxel logits, (B, n_points, 3) points, or a Meshes of B meshes, as args.type says;
+    batch["voxels"] (B, 32, 32, 32) and batch["points"] (B, P, 3) on pred's device.
+    """
+    if args.type == "vox":
+        loss = voxel_loss(pred, batch["voxels"])
+        return loss, {"bce": loss.detach()}
+    if args.type == "point":
+        chamfer = chamfer_to_samples(pred, batch["points"])
+        return args.w_chamfer * chamfer, {"chamfer": chamfer.detach()}
+    chamfer = chamfer_to_samples(sample_points_from_meshes(pred, args.n_points), batch["points"])
+    smooth = smoothness_loss(pred)
+    return args.w_chamfer * chamfer + args.w_smooth * smooth, {"chamfer": chamfer.detach(), "smooth": smooth.detach()}
+
+
+def occupancy_loss(logits, labels):
+    """BCE of (B, Q) occupancy logits against (B, Q) labels in {0, 1}, and the terms for the log
+    (bce, and the IoU of the queries' predicted and true occupancy)."""
+    loss = F.binary_cross_entropy_with_logits(logits, labels)
+    with torch.no_grad():
+        pred, gt = logits > 0, labels > 0.5
+        iou = (pred & gt).sum() / (pred | gt).sum().clamp(min=1)
+    return loss, {"bce": loss.detach(), "iou": iou}

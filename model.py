@@ -50,6 +50,33 @@ class ImageEncoder(nn.Module):
         return self.features(x).flatten(1)  # (B, C)
 
 
+def fourier_features(x, freqs):
+    """(..., 3) coordinates -> (..., 3 + 6 F): the coordinates with sin and cos at F frequencies.
+
+    An MLP reading raw coordinates learns only smooth functions of them (spectral bias); these features
+    let nearby points (mesh vertices, occupancy queries) take different values, so thin parts are learnt.
+    """
+    angles = x[..., None] * freqs  # (..., 3, F)
+    return torch.cat([x, angles.sin().flatten(-2), angles.cos().flatten(-2)], dim=-1)
+
+
+class ImageConditioned(nn.Module):
+    """The common front of every model: an ImageEncoder, or none when training on precomputed features.
+
+    Reads `arch`, `pretrained` and `load_feat` from the run's args (stored in every checkpoint).
+    """
+
+    def __init__(self, args):
+        super().__init__()
+        self.load_feat = getattr(args, "load_feat", False)
+        self.feat_dim = ARCHS[args.arch]
+        self.encoder = None if self.load_feat else ImageEncoder(args.arch, getattr(args, "pretrained", "auto"))
+
+    def encode(self, images_or_feats):
+        """(B, 137, 137, 3) images, or (B, C) features with --load_feat -> (B, C)."""
+        return images_or_feats if self.encoder is None else self.encoder(images_or_feats)
+
+
 class VoxelDecoder(nn.Module):
     """Feature -> 32^3 occupancy logits: a linear stem to a 4^3 x 128 volume, then three 3D up-convolutions.
 
@@ -106,18 +133,14 @@ class MeshDecoder(nn.Module):
         self.mlp = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
                                  nn.Linear(hidden, 3))
 
-    def encode_positions(self, v):
-        angles = v[..., None] * self.freqs  # (V, 3, n_freqs)
-        return torch.cat([v, angles.sin().flatten(-2), angles.cos().flatten(-2)], dim=-1)  # (V, pos_dim)
-
     def forward(self, feat):
         b = feat.shape[0]
-        h = self.pos_proj(self.encode_positions(self.template_verts))[None] + self.feat_proj(feat)[:, None]  # (B, V, H)
+        h = self.pos_proj(fourier_features(self.template_verts, self.freqs))[None] + self.feat_proj(feat)[:, None]  # (B, V, H)
         verts = self.template_verts[None] + self.mlp(h)  # (B, V, 3)
         return Meshes(verts=list(verts), faces=[self.template_faces] * b)
 
 
-class SingleViewto3D(nn.Module):
+class SingleViewto3D(ImageConditioned):
     """Image (or precomputed feature) -> voxel logits, points or a mesh, as `args.type` says.
 
     The constructor reads only settings stored in every checkpoint's args, so an evaluator can
@@ -125,11 +148,9 @@ class SingleViewto3D(nn.Module):
     """
 
     def __init__(self, args):
-        super().__init__()
+        super().__init__(args)
         self.type = args.type
-        self.load_feat = getattr(args, "load_feat", False)
-        feat_dim = ARCHS[args.arch]
-        self.encoder = None if self.load_feat else ImageEncoder(args.arch, getattr(args, "pretrained", "auto"))
+        feat_dim = self.feat_dim
         if args.type == "vox":
             self.decoder = VoxelDecoder(feat_dim)
         elif args.type == "point":
@@ -138,9 +159,6 @@ class SingleViewto3D(nn.Module):
             self.decoder = MeshDecoder(args.ico_level, feat_dim)
         else:
             raise ValueError(f"unknown --type {args.type}")
-
-    def encode(self, images_or_feats):
-        return images_or_feats if self.encoder is None else self.encoder(images_or_feats)
 
     def forward(self, images_or_feats):
         """(B, 137, 137, 3) images, or (B, 512) features with --load_feat -> the decoder's output."""
@@ -175,9 +193,7 @@ class SimpleOccupancyDecoder(nn.Module):
         self.mlp = nn.Sequential(*layers, nn.ReLU(), nn.Linear(hidden, 1))
 
     def forward(self, points, feat):
-        angles = points[..., None] * self.freqs  # (B, Q, 3, n_freqs)
-        enc = torch.cat([points, angles.sin().flatten(-2), angles.cos().flatten(-2)], dim=-1)  # (B, Q, 3 + 6 n_freqs)
-        h = self.point_proj(enc) + self.feat_proj(feat)[:, None]  # (B, Q, H)
+        h = self.point_proj(fourier_features(points, self.freqs)) + self.feat_proj(feat)[:, None]  # (B, Q, H)
         return self.mlp(h)[..., 0]  # (B, Q)
 
 
@@ -237,7 +253,7 @@ class CBNOccupancyDecoder(nn.Module):
         return self.fc_out(torch.relu(self.bn(x, feat)))[:, 0]  # (B, Q)
 
 
-class OccupancyNetwork(nn.Module):
+class OccupancyNetwork(ImageConditioned):
     """Image (or precomputed feature) + 3D query points -> occupancy logits (writeup 3.1).
 
     Built from the checkpoint's args alone: arch, pretrained, load_feat, decoder ("simple" or "cbn").
@@ -245,19 +261,14 @@ class OccupancyNetwork(nn.Module):
     """
 
     def __init__(self, args):
-        super().__init__()
-        self.load_feat = getattr(args, "load_feat", False)
-        feat_dim = ARCHS[args.arch]
-        self.encoder = None if self.load_feat else ImageEncoder(args.arch, getattr(args, "pretrained", "auto"))
+        super().__init__(args)
+        feat_dim = self.feat_dim
         if args.decoder == "simple":
             self.decoder = SimpleOccupancyDecoder(feat_dim)
         elif args.decoder == "cbn":
             self.decoder = CBNOccupancyDecoder(feat_dim)
         else:
             raise ValueError(f"unknown --decoder {args.decoder}")
-
-    def encode(self, images_or_feats):
-        return images_or_feats if self.encoder is None else self.encoder(images_or_feats)  # (B, C)
 
     def forward(self, images_or_feats, points):
         """(B, 137, 137, 3) images or (B, C) features, (B, Q, 3) points -> (B, Q) logits."""
@@ -295,7 +306,7 @@ class AtlasPatch(nn.Module):
         return self.mlp(self.uv_proj(uv) + self.feat_proj(feat)[:, None])  # (B, N, 3)
 
 
-class ParametricNetwork(nn.Module):
+class ParametricNetwork(ImageConditioned):
     """Image (or precomputed feature) -> a surface made of `n_patches` deformed unit squares (writeup 3.2).
 
     AtlasNet (Groueix et al. 2018): each patch has its own MLP (as in the paper), which maps a 2D point
@@ -306,14 +317,8 @@ class ParametricNetwork(nn.Module):
     """
 
     def __init__(self, args):
-        super().__init__()
-        self.load_feat = getattr(args, "load_feat", False)
-        feat_dim = ARCHS[args.arch]
-        self.encoder = None if self.load_feat else ImageEncoder(args.arch, getattr(args, "pretrained", "auto"))
-        self.patches = nn.ModuleList([AtlasPatch(feat_dim) for _ in range(args.n_patches)])
-
-    def encode(self, images_or_feats):
-        return images_or_feats if self.encoder is None else self.encoder(images_or_feats)  # (B, C)
+        super().__init__(args)
+        self.patches = nn.ModuleList([AtlasPatch(self.feat_dim) for _ in range(args.n_patches)])
 
     def decode(self, feat, uv):
         """(B, C) feature, (n_patches, N, 2) UV points per patch -> (B, n_patches * N, 3), patch by patch."""
@@ -353,3 +358,13 @@ class ParametricNetwork(nn.Module):
         cell = torch.cat([torch.stack([v00, v10, v11], 1), torch.stack([v00, v11, v01], 1)])  # (2 (g-1)^2, 3)
         faces = torch.cat([cell + k * g * g for k in range(len(self.patches))])  # (P * 2 (g-1)^2, 3)
         return verts, faces
+
+
+def build_model(args):
+    """The network a run's args describe: section 3's by `model_type`, else SingleViewto3D by `type`."""
+    model_type = getattr(args, "model_type", None)
+    if model_type == "occupancy":
+        return OccupancyNetwork(args)
+    if model_type == "parametric":
+        return ParametricNetwork(args)
+    return SingleViewto3D(args)

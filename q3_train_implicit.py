@@ -15,13 +15,15 @@ Writes {output_dir}/{id}/checkpoint_implicit.pth (every --save_freq steps, at th
 args.json, loss_implicit.csv, loss_implicit.png and vis/implicit_{step}.png. --load_checkpoint resumes exactly.
 """
 import argparse
-import torch
-import torch.nn.functional as F
 
+import torch
+
+from losses import occupancy_loss
 from model import OccupancyNetwork, model_input
 from occupancy import sample_query_points, training_labels
 from runtime import pick_device, seed_everything
-from train_model import RunFolder, add_common_args, gt_shape, progress, save_on_sigterm, train_loader
+from training import RunFolder, add_common_args, train_loader
+from visualize import gt_shape
 
 
 def get_args_parser():
@@ -39,19 +41,8 @@ def get_args_parser():
     return add_common_args(p, run_id="q3_implicit", output_dir="./output", batch_size=32)
 
 
-def calculate_loss(logits, labels):
-    """BCE on the query points, and the terms for the log (bce, and the IoU of the queries' occupancy)."""
-    loss = F.binary_cross_entropy_with_logits(logits, labels)
-    with torch.no_grad():
-        pred = logits > 0
-        gt = labels > 0.5
-        iou = (pred & gt).sum() / (pred | gt).sum().clamp(min=1)
-    return loss, {"bce": loss.item(), "iou": iou.item()}
-
-
 def train(args):
     args.model_type = "occupancy"  # what eval_q3.py checks and rebuilds
-    save_on_sigterm()
     device = pick_device(args.device)
     seed_everything(args.seed)
     run = RunFolder(args, "implicit", "occupancy BCE")  # checkpoint_implicit.pth, loss_implicit.csv, vis/implicit_*.png
@@ -64,40 +55,26 @@ def train(args):
     print(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
           f"({dataset.dataset_dir}) on {device}")
 
-    model.train()
-    completed = start_step  # steps whose optimiser update has been applied
-    bar = progress(args, start_step, "train implicit")
-    try:
-        for step in bar:
+    with run.loop(model, optimizer, start_step) as steps:
+        for step in steps:
             batch = next(batches)
             surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
             points = sample_query_points(surface, args.num_points_to_sample, args.surface_sigma)  # (B, Q, 3)
             labels, from_mesh = training_labels(batch, points, args.labels, device)  # (B, Q)
             feat = model.encode(model_input(batch, args.load_feat, device))  # (B, C)
             logits = model.decoder(points, feat)  # (B, Q)
-            loss, terms = calculate_loss(logits, labels)
+            loss, terms = occupancy_loss(logits, labels)
             terms["mesh_labels"] = from_mesh / len(labels)  # share of the batch labelled by the mesh
-            run.check_finite(loss, step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            completed = done = step + 1
-
-            if done % args.log_freq == 0 or done == args.max_iter:
-                bar.set_postfix(loss=f"{loss.item():.4f}", iou=f"{terms['iou']:.3f}")
-                run.log(done, loss.item(), terms)
-            if done % args.vis_freq == 0:  # the surface of the 32^3 grid of occupancies
+            run.step_done(loss, terms)
+            if run.due(args.vis_freq):  # the surface of the 32^3 grid of occupancies
                 model.eval()  # batch norm of the cbn decoder: running statistics, as at test time
                 with torch.no_grad():
                     grid = model.grid_logits(feat[:1].detach(), 32)  # (1, 32, 32, 32)
                 model.train()
-                run.picture(done, batch, ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"), device)
-            if done % args.save_freq == 0 and done != args.max_iter:
-                run.save(done, model, optimizer)
-    except KeyboardInterrupt:
-        bar.close()
-        run.interrupted(model, optimizer, completed)
-    bar.close()
+                run.picture(batch, ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"), device)
     return run.finish(model, optimizer, start_step)
 
 

@@ -18,10 +18,11 @@ import argparse
 
 import torch
 
-from losses import chamfer_loss
+from losses import chamfer_to_samples
 from model import ParametricNetwork, model_input
 from runtime import pick_device, seed_everything
-from train_model import RunFolder, add_common_args, gt_shape, progress, save_on_sigterm, train_loader
+from training import RunFolder, add_common_args, train_loader
+from visualize import gt_shape
 
 
 def get_args_parser():
@@ -37,18 +38,10 @@ def get_args_parser():
     return add_common_args(p, run_id="q3_parametric", output_dir="./output", batch_size=32)
 
 
-def calculate_loss(pred, surface):
-    """Chamfer loss of (B, n, 3) predicted points against n random points of the (B, P, 3) ground-truth samples."""
-    gt = surface[:, torch.randint(surface.shape[1], (pred.shape[1],), device=surface.device)]  # (B, n, 3)
-    loss = chamfer_loss(pred, gt)
-    return loss, {"chamfer": loss.item()}
-
-
 def train(args):
     if args.n_patches < 1 or args.n_points < args.n_patches:
         raise SystemExit(f"error: need 1 <= --n_patches <= --n_points, got --n_patches {args.n_patches} "
                          f"--n_points {args.n_points}")
-    save_on_sigterm()
     device = pick_device(args.device)
     seed_everything(args.seed)
     run = RunFolder(args, "parametric", "parametric chamfer")  # checkpoint_parametric.pth, loss_parametric.csv, ...
@@ -61,35 +54,21 @@ def train(args):
     print(f"training parametric ({args.n_patches} patch{'es' if args.n_patches > 1 else ''}) on {len(dataset)} views "
           f"of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) on {device}")
 
-    model.train()
-    completed = start_step  # steps whose optimiser update has been applied
-    bar = progress(args, start_step, "train parametric")
-    try:
-        for step in bar:
+    with run.loop(model, optimizer, start_step) as steps:
+        for step in steps:
             batch = next(batches)
             surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
             feat = model.encode(model_input(batch, args.load_feat, device))  # (B, C)
             pred = model.sample(feat, args.n_points)  # (B, n_points, 3)
-            loss, terms = calculate_loss(pred, surface)
-            run.check_finite(loss, step)
+            loss = chamfer_to_samples(pred, surface)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            completed = done = step + 1
-
-            if done % args.log_freq == 0 or done == args.max_iter:
-                bar.set_postfix(loss=f"{loss.item():.5f}")
-                run.log(done, loss.item(), terms)
-            if done % args.vis_freq == 0:  # the triangulated UV grid
+            run.step_done(loss, {"chamfer": loss.detach()})
+            if run.due(args.vis_freq):  # the triangulated UV grid
                 with torch.no_grad():
                     verts, faces = model.grid_mesh(feat[:1].detach(), args.n_points)  # (1, V, 3), (F, 3)
-                run.picture(done, batch, ("mesh", (verts[0], faces)), gt_shape(batch, 0, "mesh"), device)
-            if done % args.save_freq == 0 and done != args.max_iter:
-                run.save(done, model, optimizer)
-    except KeyboardInterrupt:
-        bar.close()
-        run.interrupted(model, optimizer, completed)
-    bar.close()
+                run.picture(batch, ("mesh", (verts[0], faces)), gt_shape(batch, 0, "mesh"), device)
     return run.finish(model, optimizer, start_step)
 
 

@@ -1,5 +1,8 @@
-"""Shared fixtures: one tiny generated dataset for the whole session (a few seconds to build)."""
+"""Shared fixtures and runners: one tiny generated dataset for the whole session (a few seconds to build),
+the writeup's commands (from the repo's own copy, tests/writeup.md), and scripts run as a user runs them."""
 import os
+import shlex
+import subprocess
 import sys
 
 import pytest
@@ -7,6 +10,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 os.environ.setdefault("MPLBACKEND", "Agg")
+WRITEUP = os.path.join(REPO, "tests", "writeup.md")
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +21,48 @@ def tiny_dataset(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("data") / "tiny")
     build_dataset(out, num_models=10, views=4, seed=123, workers=1, quiet=True)
     return out
+
+
+def writeup_commands(section_start, section_end):
+    """The `python ...` commands of the writeup between two section markers, as typed."""
+    text = open(WRITEUP).read()
+    part = text[text.index(section_start):text.index(section_end)]
+    return [line.strip() for line in part.splitlines() if line.strip().startswith("python ")]
+
+
+def typed(cmd):
+    """A writeup command with `python` replaced by this interpreter and the script by its path in the repo."""
+    return cmd.replace("python ", f"{shlex.quote(sys.executable)} {REPO}/", 1)
+
+
+def run(cmd, env=None, cwd=None):
+    """Run a shell command line; it must succeed. Returns its stdout."""
+    out = subprocess.run(cmd, shell=True, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, f"{cmd}\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}"
+    return out.stdout
+
+
+def script(name, *args, cwd=None, env=None):
+    """Run one of the repo's scripts with arguments (no shell); returns the CompletedProcess."""
+    return subprocess.run([sys.executable, os.path.join(REPO, name), *map(str, args)], cwd=cwd or REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def script_ok(name, *args, **kw):
+    """Run a script that must succeed; returns its stdout."""
+    out = script(name, *args, **kw)
+    assert out.returncode == 0, f"{name} {args}\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}"
+    return out.stdout
+
+
+def script_fails(name, *args, message, **kw):
+    """Run a script that must stop with one clear line containing `message` (no traceback); returns stderr."""
+    out = script(name, *args, **kw)
+    assert out.returncode != 0 and message in out.stderr and "Traceback" not in out.stderr, (
+        f"{name} {args}: code {out.returncode}\n{out.stdout[-1000:]}\n{out.stderr[-3000:]}")
+    return out.stderr
+
+
+def checkpoint_of(stdout):
+    """The checkpoint path a training script printed last ("checkpoint: PATH")."""
+    return [line.split("checkpoint: ", 1)[1] for line in stdout.splitlines() if line.startswith("checkpoint: ")][-1]

@@ -5,9 +5,6 @@ import argparse
 import json
 import math
 import os
-import shlex
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -15,15 +12,13 @@ from pytorch3d.structures import Meshes
 from pytorch3d.utils import ico_sphere
 from torch.utils.data import DataLoader
 
-import eval_model
-import eval_q3
 import occupancy
-import q3_train_implicit
-import q3_train_parametric
+from checkpoint import save_checkpoint
+from conftest import checkpoint_of, run, script_fails, script_ok, typed, writeup_commands
+from evaluation import evaluate, make_predict
+from losses import chamfer_to_samples, occupancy_loss
 from model import OccupancyNetwork, ParametricNetwork, model_input
 from r2n2_custom import R2N2, collate_batched_R2N2
-from runtime import save_checkpoint
-from test_train_eval import REPO, run, writeup_commands
 from utils_vox import voxel_centers
 
 TINY = ["--pretrained", "no", "--num_workers", "0", "--device", "cpu"]
@@ -119,11 +114,10 @@ def fixed_batch_losses(model, batch, step_loss, steps=12):
 @pytest.mark.parametrize("decoder", ["simple", "cbn"])
 def test_implicit_loss_goes_down_on_a_fixed_batch(batch, decoder):
     torch.manual_seed(0)
-    args = q3_train_implicit.get_args_parser().parse_args(TINY + ["--decoder", decoder])
-    model = OccupancyNetwork(args)
+    model = OccupancyNetwork(argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, decoder=decoder))
     points = occupancy.sample_query_points(batch["points"], 1000)  # (B, 1000, 3)
     labels = occupancy.occupancy_labels(batch["voxels"], points)
-    losses = fixed_batch_losses(model, batch, lambda: q3_train_implicit.calculate_loss(
+    losses = fixed_batch_losses(model, batch, lambda: occupancy_loss(
         model(model_input(batch, False, "cpu"), points), labels)[0], steps=15)
     # Below the entropy of the labels' base rate: what a model that ignores the query points can reach at best.
     rate = labels.mean()
@@ -133,10 +127,9 @@ def test_implicit_loss_goes_down_on_a_fixed_batch(batch, decoder):
 
 def test_parametric_loss_goes_down_on_a_fixed_batch(batch):
     torch.manual_seed(0)
-    args = q3_train_parametric.get_args_parser().parse_args(TINY + ["--n_patches", "2"])
-    model = ParametricNetwork(args)
-    losses = fixed_batch_losses(model, batch, lambda: q3_train_parametric.calculate_loss(
-        model(model_input(batch, False, "cpu"), 500), batch["points"])[0])
+    model = ParametricNetwork(argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, n_patches=2))
+    losses = fixed_batch_losses(model, batch, lambda: chamfer_to_samples(
+        model(model_input(batch, False, "cpu"), 500), batch["points"]))
     assert sum(losses[-3:]) / 3 < 0.5 * losses[0], losses
 
 
@@ -173,8 +166,8 @@ def test_oracle_occupancy_scores_high_through_the_eval_path(tiny_dataset, res):
         return out
 
     loader = DataLoader(R2N2("test", tiny_dataset, views="one"), batch_size=2, collate_fn=collate)
-    predict = eval_q3.make_predict(model.eval(), "occupancy", "vox", "cpu", eval_res=res, chunk=5000)
-    results, _ = eval_model.evaluate(predict, loader, "cpu")
+    predict = make_predict(model.eval(), "vox", "cpu", eval_res=res, chunk=5000)
+    results, _ = evaluate(predict, loader, "cpu")
     assert results["f1"][:, -1].min() >= 90, results["f1"]
 
 
@@ -190,7 +183,7 @@ class SphereField(torch.nn.Module):
 def test_isovalue_cuts_the_field_at_that_probability(isovalue, radius):
     model = OccupancyNetwork(argparse.Namespace(arch="resnet18", load_feat=True, decoder="simple"))
     model.decoder = SphereField()
-    predict = eval_q3.make_predict(model.eval(), "occupancy", "vox", "cpu", eval_res=64, isovalue=isovalue)
+    predict = make_predict(model.eval(), "vox", "cpu", eval_res=64, isovalue=isovalue)
     points, lengths, shapes = predict({"feats": torch.zeros(1, 512)}, 0)
     r = points[0, :lengths[0]].norm(dim=-1)  # (N,)
     assert abs(r.mean().item() - radius) < 1 / 128 and r.std() < 1 / 64  # within a quarter of a voxel of 1/64
@@ -199,30 +192,25 @@ def test_isovalue_cuts_the_field_at_that_probability(isovalue, radius):
 def test_isovalue_outside_0_1_or_on_a_parametric_model_is_refused(tmp_path):
     for extra, message in [(["--model_type", "occupancy", "--type", "vox", "--isovalue", "1.5"], "strictly between 0 and 1"),
                            (["--model_type", "parametric", "--type", "point", "--isovalue", "0.3"], "applies to --model_type occupancy")]:
-        out = subprocess.run([sys.executable, os.path.join(REPO, "eval_q3.py"), "--checkpoint_path", str(tmp_path / "none.pth"),
-                              *extra], capture_output=True, text=True, cwd=REPO)
-        assert out.returncode != 0 and message in out.stderr and "Traceback" not in out.stderr, out.stderr
+        script_fails("eval_q3.py", "--checkpoint_path", tmp_path / "none.pth", *extra, message=message)
 
 
 @pytest.fixture(scope="module")
 def checkpoints(tiny_dataset, tmp_path_factory):
     out = str(tmp_path_factory.mktemp("q3ckpt"))
     common = TINY + ["--batch_size", "2", "--max_iter", "1", "--dataset_dir", tiny_dataset, "--output_dir", out]
-    implicit = q3_train_implicit.train(q3_train_implicit.get_args_parser().parse_args(
-        common + ["--num_points_to_sample", "200"]))
-    parametric = q3_train_parametric.train(q3_train_parametric.get_args_parser().parse_args(
-        common + ["--n_points", "100"]))
+    implicit = checkpoint_of(script_ok("q3_train_implicit.py", *common, "--num_points_to_sample", "200"))
+    parametric = checkpoint_of(script_ok("q3_train_parametric.py", *common, "--n_points", "100"))
     return implicit, parametric
 
 
 def test_implicit_resume_continues_identically(tiny_dataset, tmp_path):
     common = TINY + ["--decoder", "cbn", "--batch_size", "2", "--num_points_to_sample", "300", "--save_freq", "2",
                      "--vis_freq", "3", "--dataset_dir", tiny_dataset]
-    parse = q3_train_implicit.get_args_parser().parse_args
-    full = q3_train_implicit.train(parse(common + ["--max_iter", "4", "--output_dir", str(tmp_path / "a")]))
-    q3_train_implicit.train(parse(common + ["--max_iter", "2", "--output_dir", str(tmp_path / "b")]))
-    resumed = q3_train_implicit.train(parse(common + ["--max_iter", "4", "--output_dir", str(tmp_path / "b"),
-                                                      "--load_checkpoint"]))
+    full = checkpoint_of(script_ok("q3_train_implicit.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "a"))
+    script_ok("q3_train_implicit.py", *common, "--max_iter", "2", "--output_dir", tmp_path / "b")
+    resumed = checkpoint_of(script_ok("q3_train_implicit.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "b",
+                                      "--load_checkpoint"))
     a, b = (torch.load(p, weights_only=True) for p in (full, resumed))
     assert a["step"] == b["step"] == 4 and a["args"]["model_type"] == "occupancy"
     for key in a["model"]:
@@ -233,43 +221,39 @@ def test_implicit_resume_continues_identically(tiny_dataset, tmp_path):
 
 def test_eval_writes_metrics_and_refuses_wrong_checkpoints(tiny_dataset, checkpoints, tmp_path):
     implicit, parametric = checkpoints
-    base = ["--output_dir", str(tmp_path), "--dataset_dir", tiny_dataset, "--num_workers", "0", "--device", "cpu"]
-    parse = eval_q3.get_args_parser().parse_args
-    summary = eval_q3.main(parse(["--model_type", "parametric", "--type", "mesh", "--checkpoint_path", parametric,
-                                  "--vis_freq", "1"] + base))
+    base = ["--output_dir", tmp_path, "--dataset_dir", tiny_dataset, "--num_workers", "0", "--device", "cpu"]
+    out = script_ok("eval_q3.py", "--model_type", "parametric", "--type", "mesh", "--checkpoint_path", parametric,
+                    "--vis_freq", "1", "--id", "q3", *base)
     metrics = json.load(open(tmp_path / "q3" / "metrics_parametric_mesh.json"))
-    assert metrics["avg_f1"] == summary["avg_f1"] and metrics["n_points"] == 100 and len(metrics["avg_f1"]) == 5
+    assert f"avg F1@0.05 = {metrics['avg_f1@0.05']:.3f}" in out
+    assert metrics["n_points"] == 100 and len(metrics["avg_f1"]) == 5
     assert (tmp_path / "q3" / "eval_parametric_mesh.png").is_file()
     assert len(list((tmp_path / "q3" / "vis").glob("*.png"))) == metrics["n_examples"]
 
-    with pytest.raises(SystemExit, match="model_type='parametric', but model_type='occupancy' was asked for"):
-        eval_q3.main(parse(["--model_type", "occupancy", "--type", "vox", "--checkpoint_path", parametric] + base))
-    with pytest.raises(SystemExit, match="scored as --type point or mesh, not vox"):
-        eval_q3.main(parse(["--model_type", "parametric", "--type", "vox", "--checkpoint_path", parametric] + base))
-    with pytest.raises(SystemExit, match="--n_points applies to --model_type parametric"):
-        eval_q3.main(parse(["--model_type", "occupancy", "--type", "vox", "--checkpoint_path", implicit,
-                            "--n_points", "10"] + base))
+    script_fails("eval_q3.py", "--model_type", "occupancy", "--type", "vox", "--checkpoint_path", parametric, *base,
+                 message="model_type='parametric', but model_type='occupancy' was asked for")
+    script_fails("eval_q3.py", "--model_type", "parametric", "--type", "vox", "--checkpoint_path", parametric, *base,
+                 message="scored as --type point or mesh, not vox")
+    script_fails("eval_q3.py", "--model_type", "occupancy", "--type", "vox", "--checkpoint_path", implicit,
+                 "--n_points", "10", *base, message="--n_points applies to --model_type parametric")
     # A train_model.py checkpoint is refused by eval_q3, and q3 checkpoints by eval_model.py, in one line.
     section2 = tmp_path / "point.pth"
     save_checkpoint(str(section2), torch.nn.Linear(1, 1), None, 1, argparse.Namespace(type="point", n_points=10))
-    with pytest.raises(SystemExit, match="written by another training script"):
-        eval_q3.main(parse(["--model_type", "occupancy", "--type", "vox", "--checkpoint_path", str(section2)] + base))
-    with pytest.raises(SystemExit, match="evaluate it with eval_q3.py --model_type parametric"):
-        eval_model.main(eval_model.get_args_parser().parse_args(
-            ["--type", "point", "--checkpoint_path", parametric] + base))
+    script_fails("eval_q3.py", "--model_type", "occupancy", "--type", "vox", "--checkpoint_path", section2, *base,
+                 message="written by another training script")
+    script_fails("eval_model.py", "--type", "point", "--checkpoint_path", parametric, *base,
+                 message="read it with eval_q3.py --model_type parametric")
+    script_fails("extract_feats.py", "--checkpoint_path", section2, "--dataset_dir", tiny_dataset,
+                 message="does not hold a model this repo can rebuild")
 
 
 def test_writeup_section3_commands_run_as_typed(tiny_dataset, tmp_path):
     """Train with each command as typed (plus a tiny --max_iter override), then evaluate the checkpoint it wrote."""
-    env = dict(os.environ, R2N2_DATASET_DIR=tiny_dataset, PYTHONPATH=REPO)
+    env = dict(os.environ, R2N2_DATASET_DIR=tiny_dataset)
     commands = writeup_commands("## 3. Other architectures", "## Data layout")
     assert len(commands) == 4, commands
     for train_cmd, eval_cmd in zip(commands[::2], commands[1::2]):
-        train_cmd = train_cmd.replace("python ", f"{shlex.quote(sys.executable)} {REPO}/", 1) + " --max_iter 1"
-        out = run(train_cmd, env, tmp_path)
-        ckpt = [line.split("checkpoint: ", 1)[1] for line in out.splitlines() if line.startswith("checkpoint: ")][0]
-        eval_cmd = eval_cmd.replace("<checkpoint_path>", ckpt).replace("python ", f"{shlex.quote(sys.executable)} {REPO}/", 1)
-        out = run(eval_cmd, env, tmp_path)
+        ckpt = checkpoint_of(run(typed(train_cmd) + " --max_iter 1", env, tmp_path))
+        out = run(typed(eval_cmd.replace("<checkpoint_path>", ckpt)), env, tmp_path)
         assert "avg F1@0.05" in out
     assert (tmp_path / "test_outputs" / "q3_implicit" / "metrics_occupancy_32.json").is_file()
-    assert (tmp_path / "test_outputs" / "q3_parametric" / "metrics_parametric_point.json").is_file()

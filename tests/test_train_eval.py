@@ -1,39 +1,40 @@
 """Training and evaluation: learning, exact resume, metrics, honest ground-truth scores, bad checkpoints,
 and every writeup command of sections 2.1-2.5 run as typed at a tiny budget."""
+import argparse
 import json
 import os
-import shlex
-import subprocess
-import sys
 
 import pytest
 import torch
+from pytorch3d.structures import Meshes
 
-import eval_model
-import train_model
+import evaluation
+from conftest import REPO, checkpoint_of, run, script_fails, script_ok, typed, writeup_commands
+from losses import single_view_loss
 from metrics import sample_surfaces
 from model import SingleViewto3D, model_input
 from r2n2_custom import R2N2, collate_batched_R2N2
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--pretrained", "no", "--num_workers", "0", "--n_points", "200", "--ico_level", "2", "--device", "cpu"]
 
 
-def parse(*extra):
-    return train_model.get_args_parser().parse_args(TINY + list(extra))
+def tiny_args(kind, **kw):
+    """The run arguments train_model.py passes to the model and the loss, at the TINY sizes."""
+    return argparse.Namespace(type=kind, arch="resnet18", pretrained="no", load_feat=False, n_points=200, ico_level=2,
+                              w_chamfer=1.0, w_smooth=0.1, **kw)
 
 
 @pytest.mark.parametrize("kind", ["vox", "point", "mesh"])
 def test_loss_goes_down_on_a_fixed_batch(tiny_dataset, kind):
-    args = parse("--type", kind, "--lr", "1e-3")
+    args = tiny_args(kind)
     torch.manual_seed(0)
     ds = R2N2("train", tiny_dataset)
     batch = collate_batched_R2N2([ds[i] for i in range(4)])
     model = SingleViewto3D(args)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     losses = []
     for _ in range(25):
-        loss, _ = train_model.calculate_loss(model(model_input(batch, False, "cpu")), batch, args)
+        loss, _ = single_view_loss(model(model_input(batch, False, "cpu")), batch, args)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -42,44 +43,45 @@ def test_loss_goes_down_on_a_fixed_batch(tiny_dataset, kind):
 
 
 def test_resume_continues_identically(tiny_dataset, tmp_path):
-    common = ["--type", "mesh", "--batch_size", "2", "--save_freq", "2", "--vis_freq", "3",
+    common = [*TINY, "--type", "mesh", "--batch_size", "2", "--save_freq", "2", "--vis_freq", "3",
               "--dataset_dir", tiny_dataset]
-    full = train_model.train_model(parse(*common, "--max_iter", "4", "--output_dir", str(tmp_path / "a")))
-    train_model.train_model(parse(*common, "--max_iter", "2", "--output_dir", str(tmp_path / "b")))
-    resumed = train_model.train_model(parse(*common, "--max_iter", "4", "--output_dir", str(tmp_path / "b"),
-                                            "--load_checkpoint"))
+    full = checkpoint_of(script_ok("train_model.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "a"))
+    script_ok("train_model.py", *common, "--max_iter", "2", "--output_dir", tmp_path / "b")
+    resumed = checkpoint_of(script_ok("train_model.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "b",
+                                      "--load_checkpoint"))
     a, b = (torch.load(p, weights_only=True) for p in (full, resumed))
     assert a["step"] == b["step"] == 4
     for key in a["model"]:
         assert torch.equal(a["model"][key], b["model"][key]), key
-    run = tmp_path / "a" / "q2"
-    assert (run / "args.json").is_file() and (run / "loss_mesh.png").is_file() and (run / "vis" / "mesh_000003.png").is_file()
-    assert len((run / "loss_mesh.csv").read_text().splitlines()) >= 2
+    run_dir = tmp_path / "a" / "q2"
+    assert (run_dir / "args.json").is_file() and (run_dir / "loss_mesh.png").is_file()
+    assert (run_dir / "vis" / "mesh_000003.png").is_file()
+    assert len((run_dir / "loss_mesh.csv").read_text().splitlines()) >= 2
 
 
 @pytest.fixture(scope="module")
 def point_checkpoint(tiny_dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("ckpt")
-    return train_model.train_model(parse("--type", "point", "--batch_size", "4", "--max_iter", "3",
-                                         "--dataset_dir", tiny_dataset, "--output_dir", str(out)))
+    return checkpoint_of(script_ok("train_model.py", *TINY, "--type", "point", "--batch_size", "4", "--max_iter", "3",
+                                   "--dataset_dir", tiny_dataset, "--output_dir", out))
 
 
 def test_eval_writes_metrics_and_pictures(tiny_dataset, point_checkpoint, tmp_path):
-    args = eval_model.get_args_parser().parse_args([
-        "--type", "point", "--checkpoint_path", point_checkpoint, "--output_dir", str(tmp_path), "--vis_freq", "1",
-        "--dataset_dir", tiny_dataset, "--num_workers", "0", "--batch_size", "1"])
-    summary = eval_model.main(args)
+    base = ["--type", "point", "--checkpoint_path", point_checkpoint, "--output_dir", tmp_path, "--dataset_dir",
+            tiny_dataset, "--num_workers", "0", "--device", "cpu"]
+    out = script_ok("eval_model.py", *base, "--vis_freq", "1", "--batch_size", "1")
     metrics = json.load(open(tmp_path / "q2" / "metrics_point.json"))
+    assert f"avg F1@0.05 = {metrics['avg_f1@0.05']:.3f}" in out
     assert metrics["thresholds"] == [0.01, 0.02, 0.03, 0.04, 0.05]
     assert len(metrics["avg_f1"]) == 5 and metrics["n_examples"] == len(R2N2("test", tiny_dataset, views="one"))
     assert (tmp_path / "q2" / "eval_point.png").is_file()
     assert len(list((tmp_path / "q2" / "vis").glob("*.png"))) == metrics["n_examples"]
     # Reproducible: a rerun gives the same numbers; another batch size only changes float rounding in the
     # network (a point at a threshold may flip), not the sampling.
-    args.vis_freq = 0
-    assert eval_model.main(args)["avg_f1"] == summary["avg_f1"]
-    args.batch_size = 16
-    assert eval_model.main(args)["avg_f1"] == pytest.approx(summary["avg_f1"], abs=0.5)
+    script_ok("eval_model.py", *base, "--vis_freq", "0", "--batch_size", "1")
+    assert json.load(open(tmp_path / "q2" / "metrics_point.json"))["avg_f1"] == metrics["avg_f1"]
+    script_ok("eval_model.py", *base, "--vis_freq", "0", "--batch_size", "16")
+    assert json.load(open(tmp_path / "q2" / "metrics_point.json"))["avg_f1"] == pytest.approx(metrics["avg_f1"], abs=0.5)
 
 
 def test_ground_truth_as_prediction_scores_high(tiny_dataset):
@@ -91,73 +93,61 @@ def test_ground_truth_as_prediction_scores_high(tiny_dataset):
         return points, lengths, [("point", p) for p in points]
 
     def gt_mesh_as_vertices_and_faces(batch, first):
-        pred = __import__("pytorch3d.structures", fromlist=["Meshes"]).Meshes(batch["verts"], batch["faces"])
-        points, lengths = eval_model.prediction_points(pred, "mesh", 1000 + first)
+        pred = Meshes(batch["verts"], batch["faces"])
+        points, lengths = evaluation.prediction_points(pred, "mesh", 1000 + first)
         return points, lengths, [None] * len(lengths)
 
     def gt_voxels(batch, first):
         logits = torch.logit(batch["voxels"].clamp(1e-4, 1 - 1e-4))
-        points, lengths = eval_model.prediction_points(logits, "vox", first)
+        points, lengths = evaluation.prediction_points(logits, "vox", first)
         return points, lengths, [None] * len(lengths)
 
     def gt_voxels_cut_at_0_3(batch, first):  # the --isovalue path: a logit shift, the same 0/1 grid
-        logits = torch.logit(batch["voxels"].clamp(1e-4, 1 - 1e-4)) - eval_model.iso_shift(0.3)
-        points, lengths = eval_model.prediction_points(logits, "vox", first)
+        logits = torch.logit(batch["voxels"].clamp(1e-4, 1 - 1e-4)) - evaluation.iso_shift(0.3)
+        points, lengths = evaluation.prediction_points(logits, "vox", first)
         return points, lengths, [None] * len(lengths)
 
     for predict, floor in ((gt_points, 99), (gt_mesh_as_vertices_and_faces, 99), (gt_voxels, 90), (gt_voxels_cut_at_0_3, 90)):
-        results, _ = eval_model.evaluate(predict, loader, "cpu")
+        results, _ = evaluation.evaluate(predict, loader, "cpu")
         assert results["f1"][:, -1].mean() >= floor, (predict.__name__, results["f1"][:, -1])
     # And an empty prediction scores 0 instead of crashing.
-    results, _ = eval_model.evaluate(
-        lambda b, f: eval_model.prediction_points(torch.full_like(b["voxels"], -10.0), "vox", f) + ([None] * len(b["voxels"]),),
+    results, _ = evaluation.evaluate(
+        lambda b, f: evaluation.prediction_points(torch.full_like(b["voxels"], -10.0), "vox", f) + ([None] * len(b["voxels"]),),
         loader, "cpu")
     assert results["f1"].abs().max() == 0
 
 
 def test_bad_checkpoints_are_refused(tiny_dataset, point_checkpoint, tmp_path):
-    base = ["--output_dir", str(tmp_path), "--dataset_dir", tiny_dataset, "--num_workers", "0"]
-    with pytest.raises(SystemExit, match="type='point', but type='vox' was asked for"):
-        eval_model.main(eval_model.get_args_parser().parse_args(["--type", "vox", "--checkpoint_path", point_checkpoint] + base))
+    base = ["--output_dir", tmp_path, "--dataset_dir", tiny_dataset, "--num_workers", "0", "--device", "cpu"]
+    script_fails("eval_model.py", "--type", "vox", "--checkpoint_path", point_checkpoint, *base,
+                 message="type='point', but type='vox' was asked for")
     junk = tmp_path / "junk.pth"
     junk.write_bytes(b"definitely not a checkpoint")
-    with pytest.raises(SystemExit, match="not a readable checkpoint"):
-        eval_model.main(eval_model.get_args_parser().parse_args(["--type", "vox", "--checkpoint_path", str(junk)] + base))
-    with pytest.raises(SystemExit, match="does not exist"):
-        eval_model.main(eval_model.get_args_parser().parse_args(["--type", "vox", "--checkpoint_path", str(tmp_path / "no.pth")] + base))
-    with pytest.raises(SystemExit, match="--n_points 200"):
-        eval_model.main(eval_model.get_args_parser().parse_args(["--type", "point", "--checkpoint_path", point_checkpoint, "--n_points", "500"] + base))
-    with pytest.raises(SystemExit, match="--isovalue must be strictly between 0 and 1"):
-        eval_model.main(eval_model.get_args_parser().parse_args(["--type", "vox", "--checkpoint_path", str(tmp_path / "no.pth"), "--isovalue", "1"] + base))
-    with pytest.raises(SystemExit, match="--isovalue applies to --type vox"):
-        eval_model.main(eval_model.get_args_parser().parse_args(["--type", "point", "--checkpoint_path", point_checkpoint, "--isovalue", "0.3"] + base))
+    script_fails("eval_model.py", "--type", "vox", "--checkpoint_path", junk, *base, message="not a readable checkpoint")
+    script_fails("eval_model.py", "--type", "vox", "--checkpoint_path", tmp_path / "no.pth", *base, message="does not exist")
+    script_fails("eval_model.py", "--type", "point", "--checkpoint_path", point_checkpoint, "--n_points", "500", *base,
+                 message="--n_points 200")
+    script_fails("eval_model.py", "--type", "vox", "--checkpoint_path", tmp_path / "no.pth", "--isovalue", "1", *base,
+                 message="--isovalue must be strictly between 0 and 1")
+    script_fails("eval_model.py", "--type", "point", "--checkpoint_path", point_checkpoint, "--isovalue", "0.3", *base,
+                 message="--isovalue applies to --type vox")
 
 
-def writeup_commands(section_start, section_end):
-    """The commands of ../shared/writeup.md between two section markers, as typed."""
-    path = os.path.join(REPO, "..", "shared", "writeup.md")
-    if not os.path.isfile(path):
-        pytest.skip("shared/writeup.md is not beside the repo")
-    text = open(path).read()
-    part = text[text.index(section_start):text.index(section_end)]
-    return [line.strip() for line in part.splitlines() if line.strip().startswith("python ")]
-
-
-def run(cmd, env, cwd):
-    out = subprocess.run(cmd, shell=True, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, f"{cmd}\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}"
-    return out.stdout
+def test_the_scripts_docstrings_hold_the_writeup_commands():
+    """Each writeup command appears, as typed, in the docstring of the script it runs (what `--help` users read)."""
+    commands = writeup_commands("## 1. Fitting", "## Data layout")
+    assert len(commands) == 18, commands
+    for cmd in commands:
+        name = cmd.split()[1]
+        assert cmd in open(os.path.join(REPO, name)).read(), (name, cmd)
 
 
 def test_writeup_section2_commands_run_as_typed(tiny_dataset, tmp_path):
     """Train with each command as typed (plus a tiny --max_iter override), then evaluate the checkpoint it wrote."""
-    env = dict(os.environ, R2N2_DATASET_DIR=tiny_dataset, PYTHONPATH=REPO)
+    env = dict(os.environ, R2N2_DATASET_DIR=tiny_dataset)
     commands = writeup_commands("## 2. Reconstructing", "- 2.6")
     assert len(commands) == 8, commands
     for train_cmd, eval_cmd in zip(commands[::2], commands[1::2]):
-        train_cmd = train_cmd.replace("python ", f"{shlex.quote(sys.executable)} {REPO}/", 1) + " --max_iter 2"
-        out = run(train_cmd, env, tmp_path)
-        ckpt = [line.split("checkpoint: ", 1)[1] for line in out.splitlines() if line.startswith("checkpoint: ")][0]
-        eval_cmd = eval_cmd.replace("<ckpt_path>", ckpt).replace("python ", f"{shlex.quote(sys.executable)} {REPO}/", 1)
-        out = run(eval_cmd, env, tmp_path)
+        ckpt = checkpoint_of(run(typed(train_cmd) + " --max_iter 2", env, tmp_path))
+        out = run(typed(eval_cmd.replace("<ckpt_path>", ckpt)), env, tmp_path)
         assert "avg F1@0.05" in out
