@@ -7,10 +7,11 @@ The voxel frame used everywhere in this repo (loader, models, losses, evaluation
 
 i.e. the tensor axes are (z, y, x), the layout that `pytorch3d.ops.marching_cubes` expects for a
 (N, D, H, W) volume, so a surface extracted from the grid lands on the mesh in world coordinates
-without any re-centring or rotation. `origin` and `voxel_size` come from the binvox header
-(translate, scale / D): the grid spans the cube [translate, translate + scale]^3. The embedded
-dataset writes translate = (-0.5, -0.5, -0.5), scale = 1, the cube that holds every
-ShapeNet-normalised model (bounding-box diagonal 1, centred at the origin).
+without any re-centring or rotation. The loader's grids all use origin = (-0.5, -0.5, -0.5) and
+voxel_size = 1 / 32: the cube [-0.5, 0.5]^3 that holds every ShapeNet-normalised model (bounding-box
+diagonal 1, centred at the origin). A binvox file's own header is not trusted to place its voxels
+(R2N2's are not in the mesh's frame): `canonical_grid_from_binvox` aligns them to the mesh, as
+PyTorch3D's R2N2 loader does.
 
 binvox stores voxels run-length encoded with y varying fastest, then z, then x
 (index = x * D * D + z * D + y), see https://www.patrickmin.com/binvox/binvox.html.
@@ -100,6 +101,20 @@ def write_binvox(path, occ, translate=DEFAULT_TRANSLATE, scale=DEFAULT_SCALE):
     os.replace(tmp, path)
 
 
+def voxel_surface_f1(grid, gt_points, seed=0, threshold=0.05):
+    """F1 (percent) at `threshold` between the marching-cubes surface of a (D, D, D) grid and (P, 3) mesh points.
+
+    How far a ground-truth grid is from its mesh, through the same path that scores predicted voxels
+    (a perfect 32^3 grid of a chair scores well above 90 at 0.05), so the cache can flag models whose
+    voxels and mesh disagree.
+    """
+    from metrics import f1_scores, sample_surfaces
+
+    (verts, faces), = voxels_to_meshes(torch.as_tensor(grid, dtype=torch.float32)[None])
+    points, lengths = sample_surfaces([verts], [faces], len(gt_points), seed=seed)  # (1, P, 3), (1,)
+    return f1_scores(points, lengths, torch.as_tensor(gt_points)[None], thresholds=(threshold,))["f1"][0, 0].item()
+
+
 def voxel_centers(d=VOX_SIZE, translate=DEFAULT_TRANSLATE, scale=DEFAULT_SCALE):
     """World coordinates of all voxel centres, shape (D, D, D, 3) in the (z, y, x) frame, xyz last."""
     c = (torch.arange(d, dtype=torch.float32) + 0.5) * (scale / d)
@@ -136,23 +151,54 @@ def voxels_to_meshes(probs, isovalue=0.5, translate=DEFAULT_TRANSLATE, scale=DEF
     return out
 
 
-def to_canonical_grid(occ, translate, scale, d=VOX_SIZE):
-    """Resample a (D', D', D') grid in the (z, y, x) frame onto the canonical cube [-0.5, 0.5]^3 at `d`^3.
+def canonical_grid_from_binvox(occ, mesh_verts, d=VOX_SIZE):
+    """The canonical (d, d, d) grid of a model from its binvox voxels and its mesh, header ignored.
 
-    binvox files written for each model's own bounding cube (a per-file translate/scale) cannot be
-    predicted by a network that outputs one fixed grid, so the loader brings them all to one frame.
-    A grid already in the canonical frame is returned unchanged. Nearest-neighbour sampling at the
-    canonical voxel centres.
+    R2N2's binvox headers do not put the voxels on the ShapeNet mesh (each file is written over the
+    model's own bounding cube, and the header does not say where that cube sits on the OBJ), so
+    PyTorch3D's R2N2 loader (`align_bbox`, from Mesh R-CNN) and the course starter ignore the header
+    and align the occupied voxels' bounding box to the mesh's, per axis. We do the same, with the
+    convention PyTorch3D defines: the integer index of a voxel is its centre, so the centres of the
+    extreme occupied voxels land exactly on the mesh's bounding box (a box mesh therefore comes out as
+    every canonical voxel it touches). Each aligned source voxel is then written into the canonical
+    grid (voxel n centred at -0.5 + (n + 0.5) / d, the frame `voxel_centers` and `voxels_to_meshes`
+    map back with): the canonical voxel holding its centre, as PyTorch3D's `voxelize` rounds to the
+    nearest voxel (so parts thinner than a canonical voxel are kept when the source grid is finer),
+    plus every canonical voxel whose centre its cell covers (so a coarser source grid leaves no holes),
+    never past the canonical voxels that hold the bounding box's faces. Like any solid grid of the voxels
+    a shape touches, its marching-cubes surface lies up to one voxel outside the mesh. An axis with a
+    single occupied layer sits at the middle of the mesh's extent.
+
+    Args:
+        occ: (D', D', D') bool in the (z, y, x) frame, as `read_binvox` gives.
+        mesh_verts: (V, 3) xyz vertices of the model's mesh (tensor or array).
+    Returns:
+        (d, d, d) bool in the (z, y, x) frame over the cube [-0.5, 0.5]^3.
+    Raises ValueError when the grid is empty (there is no bounding box to align).
     """
-    occ = np.asarray(occ, dtype=bool)
-    same = occ.shape[0] == d and np.allclose(translate, DEFAULT_TRANSLATE) and np.isclose(scale, DEFAULT_SCALE)
-    if same:
-        return occ
-    src_d = occ.shape[0]
-    centres = voxel_centers(d).reshape(-1, 3).numpy()  # (d^3, 3) xyz
-    idx = np.floor((centres - np.asarray(translate)) / scale * src_d).astype(np.int64)  # (d^3, 3) xyz
-    inside = np.all((idx >= 0) & (idx < src_d), axis=1)
-    out = np.zeros(d ** 3, dtype=bool)
-    i, j, k = idx[inside].T
-    out[inside] = occ[k, j, i]
-    return out.reshape(d, d, d)
+    idx = np.argwhere(np.asarray(occ, dtype=bool))[:, ::-1].astype(np.float64)  # (N, 3) xyz indices
+    if len(idx) == 0:
+        raise ValueError("the voxel grid is empty")
+    verts = np.asarray(mesh_verts, dtype=np.float64)  # (V, 3)
+    lo, hi = verts.min(0), verts.max(0)  # (3,) mesh bounding box
+    src_lo, src_span = idx.min(0), np.ptp(idx, axis=0)  # (3,)
+    step = np.where(src_span > 0, (hi - lo) / np.maximum(src_span, 1), 0.0)  # (3,) world size of a source voxel
+    world = np.where(src_span > 0, lo + (idx - src_lo) * step, (lo + hi) / 2)  # (N, 3) aligned centres
+    # In canonical index units (centre n at u = n): the source voxel's centre u and its cell [u - h, u + h).
+    u = (world + 0.5) * d - 0.5  # (N, 3)
+    h = step * d / 2  # (3,)
+    first = np.ceil(u - h)  # (N, 3) first and last canonical centre inside the cell
+    last = np.ceil(u + h) - 1
+    none = last < first  # a cell narrower than a canonical voxel may hold no centre: take the nearest
+    nearest = np.floor(u + 0.5)
+    # ... and never past the voxels holding the bounding box's faces (a coarse extreme cell pokes out).
+    bbox_first, bbox_last = np.floor((lo + 0.5) * d), np.floor((hi + 0.5) * d)  # (3,) the voxels holding lo and hi
+    first = np.maximum(np.where(none, nearest, first), bbox_first).astype(np.int64)
+    last = np.minimum(np.where(none, nearest, last), bbox_last).astype(np.int64)
+    out = np.zeros((d, d, d), dtype=bool)
+    width = (last - first).max(0) + 1  # (3,) at most this many canonical voxels per source voxel and axis
+    for offset in np.stack(np.meshgrid(*(np.arange(w) for w in width), indexing="ij"), -1).reshape(-1, 3):
+        n = first + offset  # (N, 3) xyz canonical indices
+        keep = np.all((n <= last) & (n >= 0) & (n < d), axis=1)
+        out[n[keep, 2], n[keep, 1], n[keep, 0]] = True
+    return out
