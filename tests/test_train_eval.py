@@ -11,8 +11,8 @@ from pytorch3d.structures import Meshes
 import evaluation
 from conftest import REPO, checkpoint_of, run, script_fails, script_ok, typed, writeup_commands
 from losses import single_view_loss
-from metrics import sample_surfaces
 from model import SingleViewto3D, model_input
+from occupancy import outer_surface_points
 from r2n2_custom import R2N2, collate_batched_R2N2
 
 TINY = ["--pretrained", "no", "--num_workers", "0", "--n_points", "200", "--ico_level", "2", "--device", "cpu"]
@@ -88,9 +88,10 @@ def test_ground_truth_as_prediction_scores_high(tiny_dataset):
     ds = R2N2("test", tiny_dataset, views="one")
     loader = torch.utils.data.DataLoader(ds, batch_size=4, collate_fn=collate_batched_R2N2)
 
-    def gt_points(batch, first):  # points sampled afresh on the GT mesh (another sample than the reference)
-        points, lengths = sample_surfaces(batch["verts"], batch["faces"], 10000, seed=999)
-        return points, lengths, [("point", p) for p in points]
+    def gt_points(batch, first):  # outer-surface points sampled afresh (another sample than the reference)
+        points = torch.stack([outer_surface_points(v, f, 10000, seed=999 + first + i)
+                              for i, (v, f) in enumerate(zip(batch["verts"], batch["faces"]))])
+        return points, torch.full((len(points),), 10000), [("point", p) for p in points]
 
     def gt_mesh_as_vertices_and_faces(batch, first):
         pred = Meshes(batch["verts"], batch["faces"])
@@ -107,7 +108,9 @@ def test_ground_truth_as_prediction_scores_high(tiny_dataset):
         points, lengths = evaluation.prediction_points(logits, "vox", first)
         return points, lengths, [None] * len(lengths)
 
-    for predict, floor in ((gt_points, 99), (gt_mesh_as_vertices_and_faces, 99), (gt_voxels, 90), (gt_voxels_cut_at_0_3, 90)):
+    # The ground-truth mesh scored as a predicted mesh loses the points of its hidden contact faces (the
+    # reference holds the outer surface only; up to a quarter of an armchair's area is hidden), hence 95.
+    for predict, floor in ((gt_points, 99), (gt_mesh_as_vertices_and_faces, 95), (gt_voxels, 99), (gt_voxels_cut_at_0_3, 99)):
         results, _ = evaluation.evaluate(predict, loader, "cpu")
         assert results["f1"][:, -1].mean() >= floor, (predict.__name__, results["f1"][:, -1])
     # And an empty prediction scores 0 instead of crashing.
