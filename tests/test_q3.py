@@ -59,8 +59,11 @@ def test_winding_number_is_an_exact_inside_test():
     p = torch.rand(4000, 3) - 0.5
     r = p.norm(dim=1)
     clear = (r < 0.38) | (r > 0.41)  # away from the faceted surface
-    inside = occupancy.winding_inside(p, verts, faces, chunk=512)
+    inside = occupancy.winding_inside(p, verts, faces)
     assert torch.equal(inside[clear], (r < 0.39)[clear])
+    # Chunking is a memory bound only: small chunks give the same winding numbers.
+    assert torch.equal(occupancy.winding_number(p, verts, faces, pairs_per_chunk=512 * len(faces)),
+                       occupancy.winding_number(p, verts, faces))
     # Two overlapping closed boxes: inside either one counts, the overlap too.
     box = Meshes([torch.tensor([[x, y, z] for x in (0.0, 1.0) for y in (0.0, 1.0) for z in (0.0, 1.0)])],
                  [torch.tensor([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
