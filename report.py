@@ -1,0 +1,206 @@
+"""Reproduce the whole writeup in one folder: every section's commands, run as typed, and the report page.
+
+    python report.py --out report_demo --budget demo            # about 30 minutes on 2 CPU cores (make demo)
+    python report.py --out report_full --budget full            # the writeup's exact commands (GPU hours)
+    python report.py --out /tmp/r --steps 3 --batch_size 2      # a smoke run: every stage, 3 steps each
+
+Each stage is a subprocess of the real script (fit_data.py, train_model.py, eval_model.py, baselines.py,
+compare.py, gradcam.py, q3_train_implicit.py, q3_train_parametric.py, eval_q3.py) started with the
+writeup's own command line, in the folder --out, so the writeup's relative paths (./output, ./outputs,
+./test_outputs) all land inside it: one folder is one whole reproduction. A budget only appends flags
+(--max_iter, --batch_size, --num_workers, --device; --vis_freq so that a few test examples are drawn),
+and the page shows every command exactly as it ran.
+
+Resumable: a stage whose command is unchanged and whose outputs exist is reused, so a rerun after Ctrl-C
+continues where it stopped (an interrupted training resumes from its checkpoint) and a finished report
+rebuilds its page in seconds. Writes {out}/index.html (opens offline: relative links only), its twin
+{out}/report.md, the log of every stage in {out}/logs/, and {out}/stages.json.
+"""
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+from dataset_location import resolve_dataset_dir
+from r2n2_layout import read_split
+from report_page import write_page
+from runtime import atomic_write
+
+REPO = os.path.dirname(os.path.abspath(__file__))
+N_POINTS_STUDY = (500, 1000, 2500, 5000)
+
+# Writeup commands, as typed (tests/writeup.md); <ckpt> is filled in with the checkpoint the training wrote.
+FIT = "python fit_data.py --type '{t}' --save_dir \"./output\" --save_predictions --save_visualizations"
+TRAIN = {
+    "vox": "python train_model.py --type 'vox' --id 'q2' --batch_size 64 --save_freq 500 --output_dir=./outputs --max_iter 10000 --vis_freq 250 --num_workers 4",
+    "point": "python train_model.py --type 'point' --id 'q2' --batch_size 8 --save_freq 500 --output_dir=./outputs --max_iter 10000 --vis_freq 250 --num_workers 4",
+    "mesh": "python train_model.py --type 'mesh' --id 'q2' --batch_size 8 --save_freq 500 --output_dir=./outputs --max_iter 10000 --vis_freq 250 --num_workers 4",
+}
+EVAL = "python eval_model.py --type '{t}' --id 'q2' --output_dir \"./test_outputs\" --checkpoint_path \"<ckpt>\" --vis_freq 100"
+TRAIN_N = "python train_model.py --type 'point' --id 'q2_{n}' --batch_size 8 --output_dir=./outputs --max_iter 5000 --num_workers 4 --n_points {n}"
+EVAL_N = "python eval_model.py --type 'point' --id 'q2_{n}' --output_dir \"./test_outputs\" --checkpoint_path \"<ckpt>\" --n_points {n}"
+GRADCAM = "python gradcam.py --type {t} --checkpoint_path <ckpt> --max_iter 10  --visualizer gradcam++ --output_dir ./output/gradcam++_visualizations/{t}"
+TRAIN_IMPLICIT = "python q3_train_implicit.py --id 'q3_implicit' --batch_size 32  --output_dir ./output --max_iter 10000 --num_workers 4 --num_points_to_sample 10000"
+EVAL_IMPLICIT = "python eval_q3.py --id 'q3_implicit' --model_type \"occupancy\" --type 'vox' --output_dir \"./test_outputs\" --checkpoint_path <ckpt>"
+TRAIN_PARAMETRIC = "python q3_train_parametric.py --type 'point' --model_type parametric --id 'q3_parametric' --batch_size 32 --save_freq 500 --output_dir ./output --max_iter 10000 --num_workers 4"
+EVAL_PARAMETRIC = "python eval_q3.py  --type '{t}' --model_type parametric --id 'q3_parametric' --output_dir \"./test_outputs\" --checkpoint_path <ckpt>"
+BASELINES = "python baselines.py --output_dir ./test_outputs --id baselines --checkpoint_path <ckpt>"
+
+# What a budget appends. demo: about 30 minutes on 2 CPU cores, measured (see the README); every model trains
+# at batch 16 so the steps compare, and long enough to beat the retrieval baseline on the embedded chairs.
+BUDGETS = {
+    "full": {"fit": None, "steps": {}, "batch": {}, "workers": None, "gradcam_examples": None},
+    "demo": {
+        "fit": 300,
+        "steps": {"vox": 600, "point": 600, "mesh": 500, "n_points": 300, "implicit": 400, "parametric": 500},
+        "batch": {"vox": 16, "point": 16, "mesh": 16, "n_points": 16, "implicit": 16, "parametric": 16},
+        "workers": 1,
+        "gradcam_examples": 3,
+    },
+}
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--out", required=True, help="folder of the whole reproduction (created; reused on a rerun)")
+    p.add_argument("--budget", choices=list(BUDGETS), default="demo",
+                   help="full: the writeup's exact commands; demo: about 30 minutes on 2 CPU cores")
+    p.add_argument("--steps", type=int, default=None, help="override every training and fitting length (smoke runs)")
+    p.add_argument("--batch_size", type=int, default=None, help="override every training batch size")
+    p.add_argument("--num_workers", type=int, default=None, help="override every data loader's worker count")
+    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    p.add_argument("--device", default="auto", help="passed to every script: auto, cpu, cuda, ...")
+    return p
+
+
+class Stages:
+    """Runs the stages one by one, each a logged subprocess in --out, and remembers what finished.
+
+    stages.json maps a stage name to its command, the files it must leave, its seconds and whether it
+    finished; a stage is reused when all three still hold.
+    """
+
+    def __init__(self, out, env, total):
+        self.out, self.env, self.total, self.k = out, env, total, 0
+        self.path = os.path.join(out, "stages.json")
+        self.state = json.load(open(self.path)) if os.path.isfile(self.path) else {}
+        os.makedirs(os.path.join(out, "logs"), exist_ok=True)
+
+    def run(self, name, cmd, outputs, section, resume_ckpt=None):
+        """Run `cmd` (a command line starting with `python script.py`) unless it already finished."""
+        self.k += 1
+        done = self.state.get(name, {})
+        if done.get("cmd") == cmd and done.get("finished") and all(os.path.exists(os.path.join(self.out, o)) for o in outputs):
+            print(f"[{self.k}/{self.total}] {name}: reused ({done['seconds']:.0f} s when it ran)", flush=True)
+            return done
+        argv = shlex.split(cmd)
+        argv = [sys.executable, os.path.join(REPO, argv[1])] + argv[2:]
+        if resume_ckpt and done.get("cmd") == cmd and os.path.isfile(os.path.join(self.out, resume_ckpt)):
+            argv.append("--load_checkpoint")  # an interrupted training continues from its last checkpoint
+        self.state[name] = {"cmd": cmd, "section": section, "outputs": outputs, "finished": False, "seconds": 0.0}
+        self._save()
+        print(f"[{self.k}/{self.total}] {name}: {cmd}", flush=True)
+        log = os.path.join(self.out, "logs", f"{name}.log")
+        t0 = time.time()
+        with open(log, "w") as f:
+            try:
+                code = subprocess.call(argv, cwd=self.out, env=self.env, stdout=f, stderr=subprocess.STDOUT)
+            except KeyboardInterrupt:
+                code = 130
+        seconds = time.time() - t0
+        if code == 130:
+            raise SystemExit(f"\ninterrupted in stage {name}; rerun the same command to continue where it stopped")
+        if code != 0:
+            tail = open(log).read().strip().splitlines()[-15:]
+            raise SystemExit("\n".join(tail) + f"\nerror: stage {name} failed (exit {code}); its log is {log}")
+        missing = [o for o in outputs if not os.path.exists(os.path.join(self.out, o))]
+        if missing:
+            raise SystemExit(f"error: stage {name} finished but did not write {missing[0]}; its log is {log}")
+        self.state[name].update(finished=True, seconds=seconds)
+        self._save()
+        print(f"[{self.k}/{self.total}] {name}: done in {seconds:.0f} s", flush=True)
+        return self.state[name]
+
+    def _save(self):
+        atomic_write(self.path, lambda tmp: json.dump(self.state, open(tmp, "w"), indent=1))
+
+
+def with_flags(cmd, **flags):
+    """The command with `--flag value` appended for every flag that is set (argparse keeps the last value)."""
+    extra = " ".join(f"--{k} {v}" for k, v in flags.items() if v is not None)
+    return f"{cmd} {extra}".rstrip()
+
+
+def main(args):
+    budget = BUDGETS[args.budget]
+    for flag in ("steps", "batch_size", "num_workers"):
+        value = getattr(args, flag)
+        if value is not None and value < (0 if flag == "num_workers" else 1):
+            raise SystemExit(f"error: --{flag} must be positive, not {value}")
+    dataset_dir = resolve_dataset_dir(args.dataset_dir)
+    n_test = len(read_split(dataset_dir, "test"))
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    env = dict(os.environ, R2N2_DATASET_DIR=dataset_dir, MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+    vis = max(1, n_test // 4)  # four Input | Prediction | Target examples per model on the page
+
+    def steps(kind):
+        return args.steps if args.steps is not None else budget["steps"].get(kind)
+
+    def batch(kind):
+        return args.batch_size if args.batch_size is not None else budget["batch"].get(kind)
+
+    workers = args.num_workers if args.num_workers is not None else budget["workers"]
+    train = lambda cmd, kind: with_flags(cmd, max_iter=steps(kind), batch_size=batch(kind), num_workers=workers,
+                                        device=args.device)
+    evaluate = lambda cmd, ckpt: with_flags(cmd.replace("<ckpt>", ckpt), vis_freq=vis, num_workers=workers,
+                                           device=args.device)
+
+    total = 3 + 6 + 1 + 1 + 2 * len(N_POINTS_STUDY) + 1 + 3 + 2 + 3
+    st = Stages(out, env, total)
+    t_start = time.time()
+    for t in ("vox", "point", "mesh"):  # 1.1-1.3
+        fit_steps = args.steps if args.steps is not None else budget["fit"]
+        st.run(f"fit_{t}", with_flags(FIT.format(t=t), max_iter=fit_steps, device=args.device),
+               [f"output/fit_{t}.png", f"output/fit_{t}.gif"], f"1.{('vox', 'point', 'mesh').index(t) + 1}")
+    ckpts = {}
+    for i, t in enumerate(("vox", "point", "mesh")):  # 2.1-2.3
+        ckpts[t] = f"outputs/q2/checkpoint_{t}.pth"
+        st.run(f"train_{t}", train(TRAIN[t], t), [ckpts[t], f"outputs/q2/loss_{t}.png"], f"2.{i + 1}",
+               resume_ckpt=ckpts[t])
+        st.run(f"eval_{t}", evaluate(EVAL.format(t=t), ckpts[t]), [f"test_outputs/q2/metrics_{t}.json"], f"2.{i + 1}")
+    st.run("baselines", with_flags(BASELINES.replace("<ckpt>", ckpts["vox"]), num_workers=workers, device=args.device),
+           [f"test_outputs/baselines/metrics_{b}.json" for b in ("constant", "retrieval", "oracle")], "2.4")
+    st.run("compare", "python compare.py " + " ".join(f"test_outputs/q2/metrics_{t}.json" for t in ("vox", "point", "mesh"))
+           + " --out test_outputs/comparison", ["test_outputs/comparison/f1_curves.png"], "2.4")
+    for n in N_POINTS_STUDY:  # 2.5
+        ckpt = f"outputs/q2_{n}/checkpoint_point.pth"
+        st.run(f"train_point_{n}", train(TRAIN_N.format(n=n), "n_points"), [ckpt], "2.5", resume_ckpt=ckpt)
+        st.run(f"eval_point_{n}", evaluate(EVAL_N.format(n=n), ckpt), [f"test_outputs/q2_{n}/metrics_point.json"], "2.5")
+    st.run("compare_n_points", "python compare.py " + " ".join(f"test_outputs/q2_{n}/metrics_point.json" for n in N_POINTS_STUDY)
+           + " --label n_points --out test_outputs/n_points_study", ["test_outputs/n_points_study/f1_curves.png"], "2.5")
+    for t in ("vox", "point", "mesh"):  # 2.6
+        examples = budget["gradcam_examples"] if args.steps is None else 1
+        st.run(f"gradcam_{t}", with_flags(GRADCAM.format(t=t).replace("<ckpt>", ckpts[t]), max_iter=examples, device=args.device),
+               [f"output/gradcam++_visualizations/{t}/summary.json"], "2.6")
+    implicit = "output/q3_implicit/checkpoint_implicit.pth"  # 3.1
+    st.run("train_implicit", train(TRAIN_IMPLICIT, "implicit"), [implicit], "3.1", resume_ckpt=implicit)
+    st.run("eval_implicit", evaluate(EVAL_IMPLICIT, implicit), ["test_outputs/q3_implicit/metrics_occupancy_32.json"], "3.1")
+    parametric = "output/q3_parametric/checkpoint_parametric.pth"  # 3.2
+    st.run("train_parametric", train(TRAIN_PARAMETRIC, "parametric"), [parametric], "3.2", resume_ckpt=parametric)
+    for t in ("point", "mesh"):
+        st.run(f"eval_parametric_{t}", evaluate(EVAL_PARAMETRIC.format(t=t), parametric),
+               [f"test_outputs/q3_parametric/metrics_parametric_{t}.json"], "3.2")
+
+    info = {"budget": args.budget, "steps": args.steps, "batch_size": args.batch_size, "device": args.device,
+            "dataset": dataset_dir, "n_test": n_test, "wall_seconds": time.time() - t_start}
+    html, md = write_page(out, st.state, info)
+    print(f"report: {html} (and {md})")
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())

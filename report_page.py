@@ -1,0 +1,260 @@
+"""The report page of report.py: the writeup's sections 1.1 ... 3.2 with their commands, pictures and tables.
+
+Every number on the page is read from the metrics files the evaluators wrote (and the fits' logs), never
+typed in; every table carries the baselines (constant chair, retrieval, oracle nearest neighbour) and
+95 % intervals (bootstrap over the test chairs), and the text claims a difference only where its paired
+interval excludes zero. The page is built as a list of blocks and rendered twice: index.html (relative
+links only, so it opens offline from the folder) and report.md.
+"""
+import glob
+import html
+import json
+import os
+import platform
+import subprocess
+
+import numpy as np
+import torch
+
+from runtime import atomic_write
+
+REPO = os.path.dirname(os.path.abspath(__file__))
+THRESHOLDS = (0.01, 0.02, 0.03, 0.04, 0.05)
+# The writeup's reference avg F1@0.05, measured on the real R2N2 chairs (not on the embedded ones).
+REFERENCE = {"vox": 90.406, "point": 94.938, "mesh": 90.006, 500: 82.991, 1000: 88.563, 2500: 92.098, 5000: 94.377}
+BASELINES = (("constant chair", "constant"), ("retrieval (image feature)", "retrieval"), ("oracle nearest neighbour", "oracle"))
+N_BOOTSTRAP = 2000
+
+
+def bootstrap_ci(values, seed=0):
+    """95 % percentile interval of the mean of `values` (per-example numbers), resampling the examples."""
+    values = np.asarray(values, dtype=np.float64)
+    idx = np.random.default_rng(seed).integers(0, len(values), (N_BOOTSTRAP, len(values)))
+    means = values[idx].mean(1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def load_metrics(out, path):
+    full = os.path.join(out, path)
+    return json.load(open(full)) if os.path.isfile(full) else None
+
+
+def per_example(m):
+    """(N,) per-example F1@0.05 of a metrics file."""
+    return np.asarray(m["per_example_f1@0.05"], dtype=np.float64)
+
+
+def ci_of(m):
+    """The file's own interval at 0.05 when it has one, else the bootstrap of its per-example values."""
+    if "f1_ci95" in m:
+        return tuple(m["f1_ci95"][THRESHOLDS.index(0.05)])
+    return bootstrap_ci(per_example(m))
+
+
+def metrics_rows(out, models, state, reference=None):
+    """Table rows: each model (label, metrics path, training stage) and then the three baselines."""
+    rows = []
+    for label, path, train_stage in models:
+        m = load_metrics(out, path)
+        if m is None:
+            continue
+        lo, hi = ci_of(m)
+        seconds = state.get(train_stage, {}).get("seconds") if train_stage else None
+        ref = (reference or {}).get(label)
+        rows.append([label, m.get("step", ""), f"{seconds:.0f}" if seconds else "",
+                     *[f"{v:.1f}" for v in m["avg_f1"][:-1]], f"{m['avg_f1@0.05']:.1f} [{lo:.1f}, {hi:.1f}]",
+                     f"{ref:.1f}" if ref is not None else ""])
+    for label, name in BASELINES:
+        m = load_metrics(out, f"test_outputs/baselines/metrics_{name}.json")
+        if m is not None:
+            lo, hi = ci_of(m)
+            rows.append([f"*{label}*", "", "", *[f"{v:.1f}" for v in m["avg_f1"][:-1]],
+                         f"{m['avg_f1@0.05']:.1f} [{lo:.1f}, {hi:.1f}]", ""])
+    return rows
+
+
+HEADERS = ["model", "train steps", "train s", "F1@0.01", "F1@0.02", "F1@0.03", "F1@0.04", "F1@0.05 [95% CI]",
+           "writeup F1@0.05 (real R2N2)"]
+
+
+def differences(out, pairs):
+    """Sentences for paired differences in F1@0.05 (same test chairs): a claim only where the interval excludes 0."""
+    lines = []
+    for (a_label, a_path), (b_label, b_path) in pairs:
+        a, b = load_metrics(out, a_path), load_metrics(out, b_path)
+        if a is None or b is None:
+            continue
+        d = per_example(a) - per_example(b)
+        lo, hi = bootstrap_ci(d)
+        verdict = (f"{a_label} is better" if lo > 0 else f"{b_label} is better" if hi < 0
+                   else "not a difference these test chairs can resolve")
+        lines.append(f"{a_label} - {b_label}: {d.mean():+.1f} F1@0.05 [{lo:+.1f}, {hi:+.1f}]: {verdict}.")
+    return lines
+
+
+def pictures(out, pattern, limit=4):
+    return sorted(os.path.relpath(p, out) for p in glob.glob(os.path.join(out, pattern)))[:limit]
+
+
+def fit_summary(out, name):
+    """The fit's closing line ("done in ... s: F1@0.01 ..., chamfer ...") from its log."""
+    log = os.path.join(out, "logs", f"{name}.log")
+    lines = [line for line in open(log).read().splitlines() if line.startswith("done in ")] if os.path.isfile(log) else []
+    return lines[-1] if lines else ""
+
+
+def commands(state, section):
+    return "\n".join(s["cmd"] for s in state.values() if s.get("section") == section)
+
+
+def header(info, state):
+    """Budget, device, dataset, commit and machine: what a reader needs to rerun the page."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True,
+                               text=True).stdout.strip()
+        commit = (commit or "unknown") + (" (with uncommitted changes)" if dirty else "")
+    except OSError:
+        commit = "unknown (no git)"
+    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}, torch {torch.__version__}"
+    if torch.cuda.is_available():
+        machine += f", GPU {torch.cuda.get_device_name(0)}"
+    train_s = sum(s["seconds"] for k, s in state.items() if k.startswith("train_"))
+    return [("p", f"Budget **{info['budget']}**" + (f" (--steps {info['steps']})" if info["steps"] else "")
+             + f"; device `{info['device']}`; dataset `{info['dataset']}` ({info['n_test']} test chairs, one view each); "
+             f"commit `{commit}`; machine: {machine}. Stage time in all {sum(s['seconds'] for s in state.values()):.0f} s "
+             f"(training {train_s:.0f} s). Rerun: `python report.py --out DIR --budget {info['budget']}`."),
+            ("p", "The writeup's reference numbers were measured on the real R2N2 chairs; ours on the dataset above. "
+             "Baselines stand in every table: the *constant chair* (one training chair for every image), *retrieval* "
+             "(the training chair whose image feature is nearest) and the *oracle nearest neighbour* (the best training "
+             "chair per test chair, a ceiling for retrieval). A model learns from the image only where it beats them. "
+             "Intervals are 95 % bootstrap intervals over the test chairs.")]
+
+
+def sections(out, state, info):
+    """The page, section by section, as blocks."""
+    b = [("h1", "Single view to 3D: the writeup, reproduced")] + header(info, state)
+    for i, t in enumerate(("vox", "point", "mesh")):
+        title = {"vox": "a voxel grid (BCE)", "point": "a point cloud (chamfer by hand on knn_points)",
+                 "mesh": "a mesh (chamfer + Laplacian smoothing from an ico-sphere)"}[t]
+        b += [("h2", f"1.{i + 1} Fitting {title}"), ("code", commands(state, f"1.{i + 1}")),
+              ("p", fit_summary(out, f"fit_{t}")), ("img", pictures(out, f"output/fit_{t}.png") + pictures(out, f"output/fit_{t}.gif"))]
+    for i, t in enumerate(("vox", "point", "mesh")):
+        b += [("h2", f"2.{i + 1} Image to {dict(vox='voxel grid', point='point cloud', mesh='mesh')[t]}"),
+              ("code", commands(state, f"2.{i + 1}")),
+              ("table", HEADERS, metrics_rows(out, [(t, f"test_outputs/q2/metrics_{t}.json", f"train_{t}")], state, REFERENCE)),
+              ("p", "Input | Prediction | Target on test chairs, the training loss and the F1 curve:"),
+              ("img", pictures(out, f"test_outputs/q2/vis/q2_{t}_*.png") + pictures(out, f"outputs/q2/loss_{t}.png")
+               + pictures(out, f"test_outputs/q2/eval_{t}.png"))]
+    models = [(t, f"test_outputs/q2/metrics_{t}.json", f"train_{t}") for t in ("vox", "point", "mesh")]
+    base = [(label, f"test_outputs/baselines/metrics_{name}.json") for label, name in BASELINES[:2]]
+    pairs = [((t, p), bl) for t, p, _ in models for bl in base]
+    pairs += [((a, pa), (c, pc)) for k, (a, pa, _) in enumerate(models) for c, pc, _ in models[k + 1:]]
+    b += [("h2", "2.4 Quantitative comparison"), ("code", commands(state, "2.4")),
+          ("table", HEADERS, metrics_rows(out, models, state, REFERENCE)),
+          ("list", differences(out, pairs)), ("img", pictures(out, "test_outputs/comparison/f1_curves.png"))]
+    study = [(n, f"test_outputs/q2_{n}/metrics_point.json", f"train_point_{n}") for n in (500, 1000, 2500, 5000)]
+    adjacent = [((f"{a} points", pa), (f"{c} points", pc)) for (a, pa, _), (c, pc, _) in zip(study, study[1:])]
+    b += [("h2", "2.5 Hyper-parameter study: the number of predicted points"), ("code", commands(state, "2.5")),
+          ("table", HEADERS, metrics_rows(out, study, state, REFERENCE)), ("list", differences(out, adjacent)),
+          ("img", pictures(out, "test_outputs/n_points_study/f1_curves.png")
+           + sum((pictures(out, f"test_outputs/q2_{n}/vis/*.png", 1) for n, _, _ in study), []))]
+    b += [("h2", "2.6 Interpreting the models: GradCAM++"), ("code", commands(state, "2.6"))]
+    for t in ("vox", "point", "mesh"):
+        s = load_metrics(out, f"output/gradcam++_visualizations/{t}/summary.json")
+        if s is not None and s["saliency_inside_silhouette"]["shape"] is not None:
+            b.append(("p", f"{t}: {100 * s['saliency_inside_silhouette']['shape']:.0f} % of the saliency lies inside the "
+                           f"chair's silhouette, which covers {100 * s['silhouette_area']:.0f} % of the image "
+                           f"({s['n_examples']} test examples)."))
+        b.append(("img", pictures(out, f"output/gradcam++_visualizations/{t}/in_out_*.png", 3)))
+    b += [("h2", "3.1 Implicit network (occupancy)"), ("code", commands(state, "3.1")),
+          ("table", HEADERS, metrics_rows(out, [("implicit", "test_outputs/q3_implicit/metrics_occupancy_32.json", "train_implicit"),
+                                                ("vox (2.1)", "test_outputs/q2/metrics_vox.json", "train_vox")], state)),
+          ("list", differences(out, [(("implicit", "test_outputs/q3_implicit/metrics_occupancy_32.json"),
+                                      ("vox", "test_outputs/q2/metrics_vox.json"))])),
+          ("img", pictures(out, "test_outputs/q3_implicit/vis/*.png") + pictures(out, "output/q3_implicit/loss_implicit.png"))]
+    b += [("h2", "3.2 Parametric network (AtlasNet-style)"), ("code", commands(state, "3.2")),
+          ("table", HEADERS, metrics_rows(out, [("parametric points", "test_outputs/q3_parametric/metrics_parametric_point.json", "train_parametric"),
+                                                ("parametric mesh", "test_outputs/q3_parametric/metrics_parametric_mesh.json", None),
+                                                ("point (2.2)", "test_outputs/q2/metrics_point.json", "train_point")], state)),
+          ("list", differences(out, [(("parametric points", "test_outputs/q3_parametric/metrics_parametric_point.json"),
+                                      ("point", "test_outputs/q2/metrics_point.json"))])),
+          ("img", pictures(out, "test_outputs/q3_parametric/vis/*parametric_mesh*.png")
+           + pictures(out, "output/q3_parametric/loss_parametric.png"))]
+    b += [("h2", "Stages"), ("table", ["stage", "section", "seconds", "command"],
+                             [[k, s.get("section", ""), f"{s['seconds']:.0f}", f"`{s['cmd']}`"] for k, s in state.items()])]
+    return b
+
+
+def _inline_html(text):
+    """Markdown-ish inline marks for the page: `code`, **bold**, *italic*."""
+    out, parts = [], text.split("`")
+    for k, part in enumerate(parts):
+        if k % 2:
+            out.append(f"<code>{html.escape(part)}</code>")
+        else:
+            p = html.escape(part)
+            for mark, tag in (("**", "b"), ("*", "i")):
+                pieces = p.split(mark)
+                p = "".join(f"<{tag}>{x}</{tag}>" if j % 2 else x for j, x in enumerate(pieces)) if len(pieces) % 2 else p
+            out.append(p)
+    return "".join(out)
+
+
+def render_html(blocks):
+    body = []
+    for block in blocks:
+        kind = block[0]
+        if kind in ("h1", "h2"):
+            body.append(f"<{kind}>{html.escape(block[1])}</{kind}>")
+        elif kind == "p" and block[1]:
+            body.append(f"<p>{_inline_html(block[1])}</p>")
+        elif kind == "code" and block[1]:
+            body.append(f"<pre>{html.escape(block[1])}</pre>")
+        elif kind == "list" and block[1]:
+            body.append("<ul>" + "".join(f"<li>{_inline_html(x)}</li>" for x in block[1]) + "</ul>")
+        elif kind == "img" and block[1]:
+            body.append("<div class=figs>" + "".join(
+                f'<a href="{html.escape(p)}"><img src="{html.escape(p)}" alt="{html.escape(p)}"></a>' for p in block[1]) + "</div>")
+        elif kind == "table" and block[2]:
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in block[1])
+            rows = "".join("<tr>" + "".join(f"<td>{_inline_html(str(c))}</td>" for c in r) + "</tr>" for r in block[2])
+            body.append(f"<table><tr>{head}</tr>{rows}</table>")
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}"
+             "pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.85em}"
+             "table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:right}"
+             "td:first-child,th:first-child{text-align:left}.figs img{max-width:520px;max-height:300px;margin:.3em;"
+             "border:1px solid #ddd}h2{border-bottom:1px solid #ddd;margin-top:2em}")
+    return (f"<!doctype html><html><head><meta charset=utf-8><title>Single view to 3D: report</title><style>{style}</style>"
+            f"</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def render_md(blocks):
+    out = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "h1":
+            out.append(f"# {block[1]}")
+        elif kind == "h2":
+            out.append(f"## {block[1]}")
+        elif kind == "p" and block[1]:
+            out.append(block[1])
+        elif kind == "code" and block[1]:
+            out.append("```\n" + block[1] + "\n```")
+        elif kind == "list" and block[1]:
+            out.append("\n".join(f"- {x}" for x in block[1]))
+        elif kind == "img" and block[1]:
+            out.append(" ".join(f"![{os.path.basename(p)}]({p})" for p in block[1] if not p.endswith(".gif")))
+        elif kind == "table" and block[2]:
+            out.append("\n".join(["| " + " | ".join(block[1]) + " |", "|" + "---|" * len(block[1])]
+                                 + ["| " + " | ".join(str(c) for c in r) + " |" for r in block[2]]))
+    return "\n\n".join(out) + "\n"
+
+
+def write_page(out, state, info):
+    """{out}/index.html and {out}/report.md from the stages' outputs; returns their paths."""
+    blocks = sections(out, state, info)
+    page, md = os.path.join(out, "index.html"), os.path.join(out, "report.md")
+    atomic_write(page, lambda tmp: open(tmp, "w").write(render_html(blocks)))
+    atomic_write(md, lambda tmp: open(tmp, "w").write(render_md(blocks)))
+    return page, md
