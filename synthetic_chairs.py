@@ -191,6 +191,7 @@ def back(rng, w, d, h, height, tilt, thickness, style=None, wrap=None, z0=None, 
     lumbar = rng.uniform(-0.05, 0.04) if rng.random() < 0.5 else 0.0
     taper = rng.uniform(-0.35, 0.25) if rng.random() < 0.5 else 0.0
     crest = rng.uniform(-0.15, 0.3) if rng.random() < 0.4 else 0.0
+    roll, shift = (rng.uniform(-0.3, 0.3), rng.uniform(-0.15, 0.15) * w) if rng.random() < 0.15 else (0.0, 0.0)  # asymmetric
     up = np.array([0.0, np.cos(tilt), -np.sin(tilt)])
     fwd = np.array([0.0, np.sin(tilt), np.cos(tilt)])
 
@@ -201,6 +202,7 @@ def back(rng, w, d, h, height, tilt, thickness, style=None, wrap=None, z0=None, 
         x = radius * np.sin(phi)
         z = z0 + radius * (1 - np.cos(phi))
         s = v * height * (1 + crest * (1 - (2 * u - 1) ** 2))
+        x, s = x * np.cos(roll) - s * np.sin(roll) + shift, x * np.sin(roll) + s * np.cos(roll)
         p = np.stack([x, np.full_like(x, h - 0.02), z], -1)
         return p + s[..., None] * up + (lumbar * np.sin(np.pi * v))[..., None] * fwd
 
@@ -334,6 +336,13 @@ def sofa_bench(rng):
         parts.append(box([-w / 2 + cw * (k + 0.5), h + 0.03, 0.02], [cw / 2 - 0.01, 0.05, d / 2 - 0.01], part="seat"))
     parts += back(rng, w, d, h, rng.uniform(0.25, 0.5), rng.uniform(0.05, 0.3), rng.uniform(0.1, 0.22), style="solid",
                   wrap=rng.uniform(0.0, 0.5), nu=5)
+    if rng.random() < 0.5:  # loose back cushions leaning on the back
+        for k in range(n):
+            cw = w / n
+            parts.append(blob([-w / 2 + cw * (k + 0.5), h + 0.18, -d / 2 + 0.12], [cw / 2, 0.18, 0.08], rng))
+    if rng.random() < 0.3:  # a chaise end: the seat runs forward on one side (an L-shaped sofa)
+        side, ext, cw = rng.choice([-1, 1]), d * rng.uniform(0.5, 1.0), w * rng.uniform(0.3, 0.45)
+        parts.append(box([side * (w / 2 - cw / 2), (leg + h) / 2, d / 2 + ext / 2 - 0.01], [cw / 2, (h - leg) / 2 + 0.01, ext / 2], part="seat"))
     style = rng.choice(["panel", "panel", "none"])
     if style != "none":
         parts += arms(rng, w, d, h, style, sides=(-1, 1) if rng.random() < 0.8 else (int(rng.choice([-1, 1])),))
@@ -453,14 +462,19 @@ def lounge(rng):
     recline = rng.uniform(0.35, 1.0)
     knee = rng.uniform(0.0, 0.12)
 
+    taper = rng.uniform(-0.3, 0.3)
+
     def surface(u, v):  # v from the foot end (front, +z) to the top of the back
         s = v * (length + back_len)
         on_back = s > length
         z = np.where(on_back, -length / 2 - (s - length) * np.sin(recline), length / 2 - s)
         y = np.where(on_back, h + (s - length) * np.cos(recline), h + knee * np.sin(np.pi * np.clip(s / length, 0, 1)) ** 2)
-        return np.stack([(u - 0.5) * w, y, z], -1)
+        return np.stack([(u - 0.5) * w * (1 + taper * (2 * v - 1)), y, z], -1)
 
     parts = sheet(surface, 2, 8, t, "seat")
+    if rng.random() < 0.5:  # a head pillow
+        top = surface(np.array(0.5), np.array(0.92))
+        parts.append(blob(top + [0, 0, 0.04], [w * rng.uniform(0.25, 0.45), 0.07, 0.08], rng, part="back"))
     if rng.random() < 0.5:
         parts += legs_support(rng, w, length, h - t / 2, style="none")
     else:
@@ -557,14 +571,19 @@ def egg(rng):
     t = rng.uniform(0.04, 0.08)
     bulge = rng.uniform(0.9, 1.3)
 
+    tilt = rng.uniform(0.0, 0.35)
+
     def surface(u, v):  # u around the sitter (open at the front), v from the shell's bottom to its top
         a = (2 * u - 1) * (np.pi - depth_front * 2)
         r = radius * (0.35 + 0.65 * np.abs(np.sin(np.pi * (0.15 + 0.8 * v))) ** bulge)
-        return np.stack([r * np.sin(a), h + v * height, -r * np.cos(a)], -1)
+        return np.stack([r * np.sin(a), h + v * height * np.cos(tilt), -r * np.cos(a) - v * height * np.sin(tilt)], -1)
 
     parts = sheet(surface, 6, 4, t, "back")
     parts.append(cylinder([0, h + 0.02, 0], radius * 0.33, 0.05, part="seat"))
-    parts += pedestal(rng, h, foot=rng.choice(["disc", "star", "trumpet"]), wheels=False)
+    if rng.random() < 0.35:
+        parts += four_legs(rng, radius * 0.6, radius * 0.6, h, splay=rng.uniform(0.05, 0.2))[0]
+    else:
+        parts += pedestal(rng, h, foot=rng.choice(["disc", "star", "trumpet"]), wheels=False)
     return parts
 
 
@@ -603,13 +622,16 @@ def _colours(rng):
 def make_chair(seed, index):
     """(family, parts, colours per part, material) of chair `index`, a pure function of (seed, index).
 
-    After its family builds it, the chair is stretched by an independent factor per axis, so no two
-    chairs share their proportions."""
+    After its family builds it, the chair is stretched by an independent factor per axis and often
+    sheared (leaning forward or back, rarely sideways), so no two chairs share their proportions."""
     rng = np.random.default_rng([seed, index])
     family = FAMILIES[rng.choice(len(FAMILIES), p=FAMILY_WEIGHTS)]
     parts = BUILDERS[family](rng)
-    stretch = np.diag(np.exp(rng.uniform(-0.3, 0.3, 3)))  # (3, 3) per-axis scale, 0.74 to 1.35
-    parts = [p.transformed(stretch) for p in parts]
+    stretch = np.diag(np.exp(rng.uniform(-0.5, 0.5, 3)))  # (3, 3) per-axis scale, 0.61 to 1.65
+    shear = np.eye(3)
+    shear[2, 1] = rng.uniform(-0.3, 0.3) if rng.random() < 0.7 else 0.0  # z += k * y
+    shear[0, 1] = rng.uniform(-0.15, 0.15) if rng.random() < 0.25 else 0.0  # x += k * y
+    parts = [p.transformed(shear @ stretch) for p in parts]
     colours, material = _colours(rng)
     return family, parts, colours, material
 
