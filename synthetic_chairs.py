@@ -41,12 +41,40 @@ def seat(rng, w, d, h, t, shape):
     return sheet(surface, 3, 3, t, "seat")
 
 
+def under(parts, x, z):
+    """(lowest, highest) height of `parts` on the vertical line through (x, z), or None where it misses them."""
+    lows, highs = [], []
+    for p in parts:
+        n, c = p.planes[:, :3], p.planes[:, 3]
+        rhs = -(c + n[:, 0] * x + n[:, 2] * z)  # (P,): inside where n_y * y <= rhs for every plane
+        up, down, flat = n[:, 1] > 1e-9, n[:, 1] < -1e-9, np.abs(n[:, 1]) <= 1e-9
+        if (rhs[flat] < 0).any():
+            continue
+        lo = np.max(rhs[down] / n[down, 1], initial=-np.inf)
+        hi = np.min(rhs[up] / n[up, 1], initial=np.inf)
+        if hi - lo > 1e-3:
+            lows.append(lo)
+            highs.append(hi)
+    return (min(lows), max(highs)) if lows else None
+
+
+def onto(parts, x, z):
+    """(x, z, lowest, highest): the point (x, z) moved towards the axis until it lies under `parts`, so a leg
+    or an arm placed there is joined to them (round and dished seats have no corners)."""
+    for k in np.linspace(1.0, 0.2, 17):
+        span = under(parts, x * k, z * k)
+        if span is not None:
+            return x * k, z * k, span[0], span[1]
+    return 0.0, 0.0, *under(parts, 0.0, 0.0)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Supports below the seat, from the floor (y = 0) to the seat's underside y_top.
 # ---------------------------------------------------------------------------------------------------
-def four_legs(rng, w, d, y_top, t=None, round_=None, splay=None, taper=None, n=4, overlap=0.02):
-    """Straight, round or square, tapered or splayed legs; n = 3 puts them on a circle. Returns (parts, feet
-    (n, 3), tops (n, 3)) so stretchers, rockers and footrests can join them."""
+def four_legs(rng, w, d, on, t=None, round_=None, splay=None, taper=None, n=4):
+    """Straight, round or square, tapered or splayed legs reaching into the underside of the parts `on`;
+    n = 3 puts them on a circle. Returns (parts, feet (n, 3), tops (n, 3), thickness) so stretchers,
+    rockers and footrests can join them."""
     t = rng.uniform(0.025, 0.06) if t is None else t
     round_ = rng.random() < 0.45 if round_ is None else round_
     splay = (rng.uniform(0.0, 0.1) if rng.random() < 0.45 else 0.0) if splay is None else splay
@@ -59,7 +87,9 @@ def four_legs(rng, w, d, y_top, t=None, round_=None, splay=None, taper=None, n=4
         corners = [np.array([np.cos(b) * (w / 2 - t), np.sin(b) * (d / 2 - t)]) for b in a]
     parts, feet, tops = [], [], []
     for c in corners:
-        top = np.array([c[0], y_top + overlap, c[1]])
+        x, z, low, high = onto(on, c[0], c[1])
+        c = np.array([x, z])
+        top = np.array([x, low + min(0.015, (high - low) / 2), z])
         out = c / (np.linalg.norm(c) + 1e-9)
         foot = np.array([c[0] + out[0] * splay, 0.0, c[1] + out[1] * splay])
         parts.append(bar(foot, top, t * taper, "frame", round_, thickness_b=t))
@@ -95,12 +125,13 @@ def apron(w, d, y_top, depth, t):
            [box([sx * (w / 2 - t / 2), y_top - depth / 2, 0], [t / 2, depth / 2, d / 2 - t]) for sx in (-1, 1)]
 
 
-def legs_support(rng, w, d, y_top, style=None):
-    """One of the four-legged supports with optional stretchers and apron."""
-    parts, feet, tops, t = four_legs(rng, w, d, y_top)
+def legs_support(rng, w, d, on, style=None):
+    """One of the four-legged supports under the parts `on`, with optional stretchers and apron."""
+    parts, feet, tops, t = four_legs(rng, w, d, on)
     parts += stretchers(rng, feet, tops, t, style or rng.choice(["none", "h", "box", "ring"], p=[0.45, 0.2, 0.2, 0.15]))
     if rng.random() < 0.3:
-        parts += apron(w, d, y_top + 0.01, rng.uniform(0.04, 0.12), rng.uniform(0.015, 0.03))
+        y_top = min(under(on, 0.0, 0.0)[0], tops[:, 1].min())
+        parts += apron(np.ptp(tops[:, 0]) + t, np.ptp(tops[:, 2]) + t, y_top + 0.01, rng.uniform(0.04, 0.12), rng.uniform(0.015, 0.03))
     return parts
 
 
@@ -237,17 +268,19 @@ def back(rng, w, d, h, height, tilt, thickness, style=None, wrap=None, z0=None, 
 # ---------------------------------------------------------------------------------------------------
 # Arms.
 # ---------------------------------------------------------------------------------------------------
-def arms(rng, w, d, h, style, sides=(-1, 1), top=None):
+def arms(rng, w, d, h, style, sides=(-1, 1), top=None, on=None):
     """Arms on the given sides: "posts" (a rest on a front post), "panel" (a solid side from the floor),
-    "loop" (a bent tube from the back down to the seat front) or "sled" (a tube from the floor)."""
+    "loop" (a bent tube from the back down to the seat front) or "sled" (a tube from the floor). Posts,
+    loops and sleds end inside the parts `on` (the seat)."""
     top = h + rng.uniform(0.15, 0.3) if top is None else top
     t = rng.uniform(0.03, 0.07)
     parts = []
     for sx in sides:
         x = sx * (w / 2 + t / 2 - 0.01)
         if style == "posts":
-            front = d / 2 - rng.uniform(0.0, 0.12)
-            parts.append(bar([x, h - 0.05, front - t / 2], [x, top, front - t / 2], t, round_=rng.random() < 0.4))
+            x, front, low, _ = onto(on, sx * (w / 2 - t / 2), d / 2 - t / 2 - rng.uniform(0.0, 0.12))
+            front += t / 2
+            parts.append(bar([x, low, front - t / 2], [x, top, front - t / 2], t, round_=rng.random() < 0.4))
             length = d * rng.uniform(0.75, 1.05)
             parts.append(box([x, top + t / 2 - 0.005, front - length / 2], [t * rng.uniform(0.6, 1.3), t / 2, length / 2], part="seat"))
         elif style == "panel":
@@ -259,13 +292,17 @@ def arms(rng, w, d, h, style, sides=(-1, 1), top=None):
                                                 for y in (rng.uniform(0.0, h * 0.6), top)]), "back"))
         elif style == "loop":
             a = np.linspace(0, np.pi, 9)
-            reach = d * rng.uniform(0.8, 1.0)
-            rise = top - h
-            pts = np.stack([np.full(9, x), h + rise * np.sin(a) - 0.01, -d / 2 + reach / 2 - reach / 2 * np.cos(a)], 1)
+            reach = d * rng.uniform(0.6, 0.8)
+            x0, _, low0, high0 = onto(on, sx * (w / 2 - t / 2), -reach / 2)
+            x1, _, low1, high1 = onto(on, sx * (w / 2 - t / 2), reach / 2)
+            x = sx * min(abs(x0), abs(x1))
+            ends = np.interp(a, [0, np.pi], [(low0 + high0) / 2, (low1 + high1) / 2])
+            pts = np.stack([np.full(9, x), ends + (top - h) * np.sin(a), -reach / 2 * np.cos(a)], 1)
             parts += tube(pts, t * 0.8)
         else:  # "sled": from the floor at the front up to the arm rest and back to the back
             front = d / 2 + rng.uniform(-0.05, 0.05)
-            pts = [[x, 0.02, front], [x, top, front - 0.05], [x, top, -d / 2 + 0.05], [x, h - 0.02, -d / 2 + 0.05]]
+            x_end, z_end, low, high = onto(on, x, -d / 4)
+            pts = [[x, 0.02, front], [x, top, front - 0.05], [x, top, z_end], [x_end, (low + high) / 2, z_end]]
             parts += tube(pts, t * 0.7, round_=rng.random() < 0.6)
     return parts
 
@@ -283,11 +320,12 @@ def _seat_shape(rng):
 
 def dining(rng, with_arms=False):
     w, d, h, t = _dims(rng)
-    parts = seat(rng, w, d, h, t, _seat_shape(rng)) + legs_support(rng, w, d, h - t)
+    top = seat(rng, w, d, h, t, _seat_shape(rng))
+    parts = top + legs_support(rng, w, d, top)
     tilt = rng.uniform(-0.05, 0.35)
     parts += back(rng, w * rng.uniform(0.8, 1.0), d, h, rng.uniform(0.25, 0.7), tilt, rng.uniform(0.025, 0.06))
     if with_arms:
-        parts += arms(rng, w, d, h, rng.choice(["posts", "loop", "sled"], p=[0.6, 0.25, 0.15]))
+        parts += arms(rng, w, d, h, rng.choice(["posts", "loop", "sled"], p=[0.6, 0.25, 0.15]), on=top)
     return parts
 
 
@@ -302,7 +340,7 @@ def club_armchair(rng):
     cushion = rng.uniform(0.08, 0.2)
     parts = [box([0, (leg + h - cushion) / 2, 0], [w / 2, (h - cushion - leg) / 2 + 0.01, d / 2])]
     parts += seat(rng, w, d, h, cushion, rng.choice(["rect", "rounded"]))
-    parts += four_legs(rng, w, d, leg + 0.01, t=rng.uniform(0.03, 0.06), splay=0.0)[0]
+    parts += four_legs(rng, w, d, parts[:1], t=rng.uniform(0.03, 0.06), splay=0.0)[0]
     asym = rng.random() < 0.2
     sides = ((-1,) if rng.random() < 0.5 else (1,)) if asym else (-1, 1)
     if rng.random() < 0.85:
@@ -317,7 +355,7 @@ def sofa_bench(rng):
     if rng.random() < 0.5:  # bench: thin seat on legs or panels, maybe a back
         parts = seat(rng, w, d, h, t, rng.choice(["rect", "rounded"]))
         if rng.random() < 0.5:
-            parts += legs_support(rng, w, d, h - t)
+            parts += legs_support(rng, w, d, parts)
         else:
             pt = rng.uniform(0.03, 0.08)
             for sx in (-1, 1):
@@ -329,7 +367,7 @@ def sofa_bench(rng):
         return parts
     leg = rng.uniform(0.02, 0.12)
     parts = [box([0, (leg + h) / 2, 0], [w / 2, (h - leg) / 2 + 0.01, d / 2], part="seat")]
-    parts += four_legs(rng, w, d, leg + 0.01, t=0.05, splay=0.0)[0]
+    parts += four_legs(rng, w, d, parts, t=0.05, splay=0.0)[0]
     n = int(rng.integers(1, 4))  # seat cushions
     for k in range(n):
         cw = w / n
@@ -351,7 +389,8 @@ def sofa_bench(rng):
 
 def office(rng):
     w, d, h, t = _dims(rng, h=(0.42, 0.6), t=(0.04, 0.1))
-    parts = seat(rng, w, d, h, t, rng.choice(["rounded", "bucket", "rect"])) + pedestal(rng, h - t)
+    top = seat(rng, w, d, h, t, rng.choice(["rounded", "bucket", "rect"]))
+    parts = top + pedestal(rng, h - t)
     gap = rng.uniform(0.0, 0.12)
     tilt = rng.uniform(0.05, 0.35)
     z = -d / 2 - 0.01
@@ -361,7 +400,7 @@ def office(rng):
     parts += back(rng, w * rng.uniform(0.8, 1.05), d, h + gap, rng.uniform(0.3, 0.8), tilt, rng.uniform(0.03, 0.08),
                   style=rng.choice(["solid", "frame", "window", "upper"], p=[0.55, 0.2, 0.15, 0.1]), z0=z)
     if rng.random() < 0.55:
-        parts += arms(rng, w, d, h, rng.choice(["posts", "loop"], p=[0.8, 0.2]))
+        parts += arms(rng, w, d, h, rng.choice(["posts", "loop"], p=[0.8, 0.2]), on=top)
     return parts
 
 
@@ -382,7 +421,7 @@ def stool(rng, high=False):
             parts += [bar([0, y, 0], [0.18 * np.cos(b), y, 0.18 * np.sin(b)], 0.02) for b in (0.0, np.pi)]
     else:
         n = 3 if shape == "round" and rng.random() < 0.5 else 4
-        legs, feet, tops, lt = four_legs(rng, w, d, h - t, n=n, splay=rng.uniform(0.0, 0.12))
+        legs, feet, tops, lt = four_legs(rng, w, d, parts, n=n, splay=rng.uniform(0.0, 0.12))
         parts += legs + stretchers(rng, feet, tops, lt, "ring" if high else rng.choice(["none", "ring", "box"]))
     return parts
 
@@ -403,13 +442,14 @@ def cantilever(rng):
     w, d, h, t = _dims(rng, t=(0.02, 0.06))
     tube_t = rng.uniform(0.022, 0.04)
     round_ = rng.random() < 0.7
-    parts = seat(rng, w, d, h, t, rng.choice(["rect", "rounded", "bucket"]))
+    top = seat(rng, w, d, h, t, rng.choice(["rect", "rounded"]))
+    parts = list(top)
     front = d / 2 + rng.uniform(-0.05, 0.12)
     back_z = -d / 2 + rng.uniform(-0.1, 0.15)
     y1 = h - t - tube_t * 0.4
     bend = rng.uniform(0.04, 0.12)
     for sx in (-1, 1):
-        x = sx * (w / 2 - tube_t / 2)
+        x = sx * (w / 2 - tube_t / 2) * 0.85
         a = np.linspace(-np.pi / 2, np.pi / 2, 6)
         arc = np.stack([np.full(6, x), y1 / 2 + y1 / 2 * np.sin(a), front - bend + bend * np.cos(a) * rng.uniform(0.6, 1.6)], 1)
         path = np.concatenate([[[x, tube_t / 2, back_z]], arc[:1] * [1, 0, 1] + [0, tube_t / 2, 0], arc[1:-1],
@@ -419,19 +459,20 @@ def cantilever(rng):
         parts.append(bar([-(w / 2 - tube_t / 2), tube_t / 2, back_z], [w / 2 - tube_t / 2, tube_t / 2, back_z], tube_t, round_=round_))
     parts += back(rng, w, d, h, rng.uniform(0.3, 0.55), rng.uniform(0.05, 0.35), rng.uniform(0.02, 0.05))
     if rng.random() < 0.3:
-        parts += arms(rng, w, d, h, "loop")
+        parts += arms(rng, w, d, h, "loop", on=top)
     return parts
 
 
 def rocking(rng):
     w, d, h, t = _dims(rng, h=(0.35, 0.48))
-    legs, feet, tops, lt = four_legs(rng, w, d, h - t, splay=0.0, taper=1.0)
+    top = seat(rng, w, d, h, t, rng.choice(["rect", "rounded", "trapezoid"]))
+    legs, feet, tops, lt = four_legs(rng, w, d, top, splay=0.0, taper=1.0)
     runners, lift = rockers(rng, feet, lt)
-    parts = seat(rng, w, d, h, t, rng.choice(["rect", "rounded", "trapezoid"])) + legs + runners
+    parts = top + legs + runners
     parts += back(rng, w, d, h, rng.uniform(0.45, 0.85), rng.uniform(0.15, 0.45), rng.uniform(0.025, 0.05),
                   style=rng.choice(["spindles", "ladder", "slats", "solid", "frame"]))
     if rng.random() < 0.6:
-        parts += arms(rng, w, d, h, "posts")
+        parts += arms(rng, w, d, h, "posts", on=top)
     return parts
 
 
@@ -476,7 +517,7 @@ def lounge(rng):
         top = surface(np.array(0.5), np.array(0.92))
         parts.append(blob(top + [0, 0, 0.04], [w * rng.uniform(0.25, 0.45), 0.07, 0.08], rng, part="back"))
     if rng.random() < 0.5:
-        parts += legs_support(rng, w, length, h - t / 2, style="none")
+        parts += legs_support(rng, w, length, parts, style="none")
     else:
         for sx in (-1, 1):
             x = sx * (w / 2 - 0.03)
@@ -500,8 +541,9 @@ def tulip(rng):
 def ladder_back(rng):
     """Tall back posts continuing the back legs, horizontal rungs between them."""
     w, d, h, t = _dims(rng, t=(0.025, 0.05))
-    legs, feet, tops, lt = four_legs(rng, w, d, h - t, splay=0.0, taper=1.0, round_=rng.random() < 0.7)
-    parts = seat(rng, w, d, h, t, rng.choice(["rect", "trapezoid"])) + legs
+    top = seat(rng, w, d, h, t, rng.choice(["rect", "trapezoid"]))
+    legs, feet, tops, lt = four_legs(rng, w, d, top, splay=0.0, taper=1.0, round_=rng.random() < 0.7)
+    parts = top + legs
     parts += stretchers(rng, feet, tops, lt, rng.choice(["box", "h"]))
     height = rng.uniform(0.45, 0.95)
     tilt = rng.uniform(0.0, 0.25)
@@ -522,10 +564,11 @@ def throne(rng):
     base = rng.uniform(0.05, 0.2)
     parts = [box([0, base / 2, 0], [w / 2 + 0.05, base / 2, d / 2 + 0.05])]
     parts.append(box([0, (base + h) / 2, 0], [w / 2 * rng.uniform(0.7, 1.0), (h - base) / 2 + 0.01, d / 2 * rng.uniform(0.7, 1.0)]))
-    parts += seat(rng, w, d, h, t, "rect")
+    top = seat(rng, w, d, h, t, "rect")
+    parts += top
     parts += back(rng, w * rng.uniform(0.9, 1.15), d, h, rng.uniform(0.8, 1.4), rng.uniform(0.0, 0.15), rng.uniform(0.06, 0.15),
                   style=rng.choice(["solid", "window", "frame"]), wrap=rng.uniform(0.0, 0.5))
-    parts += arms(rng, w, d, h, rng.choice(["panel", "posts"]), top=h + rng.uniform(0.2, 0.4))
+    parts += arms(rng, w, d, h, rng.choice(["panel", "posts"]), top=h + rng.uniform(0.2, 0.4), on=top)
     return parts
 
 
@@ -579,9 +622,10 @@ def egg(rng):
         return np.stack([r * np.sin(a), h + v * height * np.cos(tilt), -r * np.cos(a) - v * height * np.sin(tilt)], -1)
 
     parts = sheet(surface, 6, 4, t, "back")
-    parts.append(cylinder([0, h + 0.02, 0], radius * 0.33, 0.05, part="seat"))
+    rim = np.linalg.norm(surface(np.array(0.5), np.array(0.0))[[0, 2]])  # the shell's bottom edge radius
+    parts.append(cylinder([0, h, 0], rim, 0.04, part="seat"))  # a cushion closing the shell's bottom
     if rng.random() < 0.35:
-        parts += four_legs(rng, radius * 0.6, radius * 0.6, h, splay=rng.uniform(0.05, 0.2))[0]
+        parts += four_legs(rng, rim * 1.2, rim * 1.2, parts[-1:], splay=rng.uniform(0.05, 0.2))[0]
     else:
         parts += pedestal(rng, h, foot=rng.choice(["disc", "star", "trumpet"]), wheels=False)
     return parts
