@@ -298,8 +298,9 @@ def f1_at(pred, gt, tree_pred, tree_gt, t=0.05):
 
 def test_no_chair_is_a_near_copy_of_another():
     """Nearest-neighbour retrieval must not solve the test split: for 12 chairs, the best of 60 others
-    (an oracle that looks at the answer) scores well below a perfect F1@0.05. 1000 points per chair.
-    The earlier generator's oracle scored 99 at 400 training chairs; this one about 89 (measured)."""
+    (an oracle that looks at the answer) scores well below a perfect F1@0.05, and one chair predicted for
+    all of them scores far lower. 1000 points per chair. Measured here: 81 and 38; on the default build
+    (400 training chairs) 88.5 and 55.5, where the earlier generator's chairs gave 99.1 and 69."""
     from scipy.spatial import cKDTree
 
     points = []
@@ -309,5 +310,5 @@ def test_no_chair_is_a_near_copy_of_another():
         points.append(synth.sample_surface(verts, faces, 1000, np.random.default_rng(i))[:1000])  # (1000, 3)
     trees = [cKDTree(p) for p in points]
     best = [max(f1_at(points[j], points[i], trees[j], trees[i]) for j in range(12, 72)) for i in range(12)]
-    assert np.mean(best) < 88, best
-    assert np.mean([f1_at(points[12], points[i], trees[12], trees[i]) for i in range(12)]) < 75  # one chair for all
+    assert np.mean(best) < 86, best
+    assert np.mean([f1_at(points[12], points[i], trees[12], trees[i]) for i in range(12)]) < 55  # one chair for all
