@@ -182,7 +182,7 @@ def rockers(rng, feet, t):
         pts = a + (b - a) * s[:, None]
         pts[:, 1] = lift * (2 * s - 1) ** 2 * 0.9 + t / 2
         parts += tube(pts, t * rng.uniform(0.8, 1.3), round_=rng.random() < 0.5)
-    return parts, lift
+    return parts
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def back(rng, w, d, h, height, tilt, thickness, style=None, wrap=None, z0=None, 
             a = 2 * np.pi * np.arange(10) / 10
             loop = centre + rx * np.cos(a)[:, None] * [1, 0, 0] + ry * np.sin(a)[:, None] * up
             parts += tube(loop, thickness, part, closed=True)
-            parts.append(bar(centre - ry * up + [0, 0.0, 0], surface(np.array(0.5), np.array(0.0)), thickness, part))
+            parts.append(bar(centre - ry * up, surface(np.array(0.5), np.array(0.0)), thickness, part))
             parts.append(bar(centre + ry * up, surface(np.array(0.5), np.array(1 - 0.5 / nv)), thickness, part))
             parts.append(bar(centre - rx * np.array([1.0, 0, 0]), surface(np.array(0.5 / nu), np.array(0.5 - 0.5 / nv)), thickness, part))
             parts.append(bar(centre + rx * np.array([1.0, 0, 0]), surface(np.array(1 - 0.5 / nu), np.array(0.5 - 0.5 / nv)), thickness, part))
@@ -467,7 +467,7 @@ def rocking(rng):
     w, d, h, t = _dims(rng, h=(0.35, 0.48))
     top = seat(rng, w, d, h, t, rng.choice(["rect", "rounded", "trapezoid"]))
     legs, feet, tops, lt = four_legs(rng, w, d, top, splay=0.0, taper=1.0)
-    runners, lift = rockers(rng, feet, lt)
+    runners = rockers(rng, feet, lt)
     parts = top + legs + runners
     parts += back(rng, w, d, h, rng.uniform(0.45, 0.85), rng.uniform(0.15, 0.45), rng.uniform(0.025, 0.05),
                   style=rng.choice(["spindles", "ladder", "slats", "solid", "frame"]))
