@@ -37,7 +37,7 @@ def resolve_dataset_dir(dataset_dir=None, build_if_missing=True):
     if not os.path.isfile(os.path.join(EMBEDDED_DATASET, SPLITS_FILE)):
         if not build_if_missing:
             raise SystemExit(f"error: the embedded dataset {EMBEDDED_DATASET} is not built; run `make data`")
-        from make_synthetic_dataset import build_dataset
+        from synthetic_dataset import build_dataset
 
         print(f"Building the embedded chair dataset in {EMBEDDED_DATASET} (once; a few minutes)")
         build_dataset(EMBEDDED_DATASET)

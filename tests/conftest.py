@@ -16,7 +16,7 @@ WRITEUP = os.path.join(REPO, "tests", "writeup.md")
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory):
     """10 chairs x 4 views in the R2N2 layout; splits of 8 / 0-1 / 1-2 chairs."""
-    from make_synthetic_dataset import build_dataset
+    from synthetic_dataset import build_dataset
 
     out = str(tmp_path_factory.mktemp("data") / "tiny")
     build_dataset(out, num_models=10, views=4, seed=123, workers=1, quiet=True)

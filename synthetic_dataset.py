@@ -1,0 +1,222 @@
+"""Writing the embedded dataset: procedural chairs (synthetic_chairs.py) in the real R2N2 layout.
+
+For every chair it writes what R2N2 has:
+  shapenet/03001627/<id>/model.obj                  the mesh, ShapeNetCore v1 normalisation (bounding box
+                                                    centred at the origin, diagonal 1), +y up, front +z
+  r2n2/ShapeNetRendering/03001627/<id>/rendering/   V 137x137 RGBA PNGs (alpha = silhouette, background
+                                                    RGB 0), rendering_metadata.txt, renderings.txt
+  r2n2/ShapeNetVoxels/03001627/<id>/model.binvox    a solid 32^3 grid (every voxel that touches the solid)
+                                                    over the model's own bounding cube, as ShapeNet's
+                                                    binvox files: translate = bbox minimum, scale = the
+                                                    largest extent
+and split_03001627.json (80 / 5 / 15 % train / val / test) plus families.json (the family of each chair).
+The views are rendered with PyTorch3D through the very cameras that pytorch3d.datasets.R2N2 rebuilds
+from rendering_metadata.txt (R2N2's ranges: azimuth [0, 360), elevation [25, 30), dist_ratio
+[0.65, 0.95), fov written as 25 and, as in R2N2, not applied).
+
+The same seed gives the same dataset. The dataset is built in a temporary folder and renamed when
+complete, so an interrupted build never looks like a dataset. The command line is make_synthetic_dataset.py.
+"""
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import shutil
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from r2n2_layout import SPLITS_FILE, SYNSET, model_paths, r2n2_camera
+from synthetic_chairs import chair_mesh, make_chair, normalisation
+from utils_vox import VOX_SIZE, write_binvox
+
+
+def voxelize(parts, centre, scale, surface_points, d=VOX_SIZE, sub=4):
+    """The solid's voxels as the binvox tool writes ShapeNet's: over the model's own bounding cube.
+
+    The cube is anchored at the normalised mesh's bounding-box minimum and as wide as its largest extent,
+    so the grid is as fine as it can be. A voxel is occupied when the solid touches it: its interior
+    (tested on sub^3 points per voxel, so parts thinner than a voxel are kept) or a point of the surface
+    (so slivers thinner than the sub-sampling are kept too).
+
+    Returns occ (d, d, d) bool in the (z, y, x) order of utils_vox.write_binvox, translate (3,) the
+    cube's minimum corner (x, y, z) and size, its side: voxel (i, j, k) spans translate + [i, i+1] * size / d.
+    """
+    verts = np.concatenate([(p.mesh()[0] - centre) * scale for p in parts])
+    translate = verts.min(0)
+    size = float((verts.max(0) - translate).max())
+    to_index = lambda x: np.floor((x - translate) / size * d).astype(int).clip(0, d - 1)  # (N, 3) x, y, z
+    occ = np.zeros((d, d, d), bool)
+    idx = to_index(surface_points)
+    occ[idx[:, 2], idx[:, 1], idx[:, 0]] = True
+    offsets = (np.arange(sub) + 0.5) / sub
+    for p in parts:
+        v = (p.mesh()[0] - centre) * scale
+        lo, hi = to_index(v.min(0)), to_index(v.max(0))
+        # sample points of the voxel block [lo, hi] (x, y, z indices), in the normalised frame
+        axes = [translate[a] + (np.arange(lo[a], hi[a] + 1)[:, None] + offsets[None]).reshape(-1) * size / d for a in range(3)]
+        X, Y, Z = np.meshgrid(*axes, indexing="ij")
+        pts = np.stack([X, Y, Z], -1).reshape(-1, 3)
+        inside = p.contains(pts / scale + centre)
+        n = [hi[a] - lo[a] + 1 for a in range(3)]
+        block = inside.reshape(n[0], sub, n[1], sub, n[2], sub).any(axis=(1, 3, 5))  # (nx, ny, nz)
+        occ[lo[2]:hi[2] + 1, lo[1]:hi[1] + 1, lo[0]:hi[0] + 1] |= block.transpose(2, 1, 0)
+    return occ, translate, size
+
+
+def sample_surface(verts, faces, n, rng):
+    """n points uniformly on the surface of a triangle mesh (area-weighted), plus its vertices."""
+    tri = verts[faces]  # (F, 3, 3)
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    face = rng.choice(len(faces), size=n, p=area / area.sum())
+    u, v = rng.random(n), rng.random(n)
+    flip = u + v > 1
+    u[flip], v[flip] = 1 - u[flip], 1 - v[flip]
+    t = tri[face]
+    points = t[:, 0] + u[:, None] * (t[:, 1] - t[:, 0]) + v[:, None] * (t[:, 2] - t[:, 0])
+    return np.concatenate([points, verts])
+
+
+def write_obj(path, verts, faces):
+    lines = [f"v {x:.6f} {y:.6f} {z:.6f}" for x, y, z in verts] + [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in faces]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def render_views(verts, faces, colours, material, cameras_rtk):
+    """(V, 137, 137, 4) uint8 RGBA renders through the R2N2 cameras."""
+    from pytorch3d.datasets.r2n2.utils import BlenderCamera
+    from pytorch3d.renderer import (BlendParams, HardPhongShader, Materials, MeshRasterizer, MeshRenderer,
+                                    PointLights, RasterizationSettings, TexturesVertex)
+    from pytorch3d.structures import Meshes
+
+    R, T, K = (torch.stack(x) for x in zip(*cameras_rtk))
+    n = len(R)
+    cams = BlenderCamera(R=R, T=T, K=K)
+    centre = cams.get_camera_center()  # (V, 3)
+    lights = PointLights(location=centre + torch.tensor([0.4, 1.0, 0.3]), ambient_color=((0.35,) * 3,),
+                         diffuse_color=((0.65,) * 3,), specular_color=((material[1],) * 3,))
+    tex = TexturesVertex(torch.tensor(colours, dtype=torch.float32)[None])
+    mesh = Meshes([torch.tensor(verts, dtype=torch.float32)], [torch.tensor(faces)], textures=tex).extend(n)
+    renderer = MeshRenderer(
+        MeshRasterizer(cameras=cams, raster_settings=RasterizationSettings(image_size=137, faces_per_pixel=1)),
+        HardPhongShader(cameras=cams, lights=lights, materials=Materials(shininess=material[0]),
+                        blend_params=BlendParams(background_color=(0.0, 0.0, 0.0))),
+    )
+    with torch.no_grad():
+        img = renderer(mesh)  # (V, 137, 137, 4), alpha 1 on the object, 0 elsewhere
+    rgba = (img.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    rgba[..., :3] *= (rgba[..., 3:] > 0)  # background RGB exactly 0
+    return rgba
+
+
+def model_id(seed, index):
+    return hashlib.md5(f"synthetic-chair-{seed}-{index}".encode()).hexdigest()
+
+
+def build_model(job):
+    """Write every file of one chair under `root`; returns (model id, family)."""
+    root, seed, index, views = job
+    torch.set_num_threads(1)
+    family, parts, colours, material = make_chair(seed, index)
+    centre, scale = normalisation(parts)
+    verts, faces, _ = chair_mesh(parts, centre, scale, colours)
+    mid = model_id(seed, index)
+    paths = model_paths(root, mid)
+    ren_dir = paths["rendering"]
+    for f in (paths["obj"], paths["binvox"], paths["metadata"]):
+        os.makedirs(os.path.dirname(f), exist_ok=True)
+    write_obj(paths["obj"], verts, faces)
+    rng = np.random.default_rng([seed, index, 1])
+    surface = sample_surface(verts, faces, 50000, rng)
+    occ, translate, size = voxelize(parts, centre, scale, surface)
+    write_binvox(paths["binvox"], occ, translate, size)
+    meta = np.stack([rng.uniform(0, 360, views), rng.uniform(25, 30, views), rng.uniform(0.65, 0.95, views)], 1)
+    lines = [f"{a:.6f} {e:.6f} 0 {r:.6f} 25" for a, e, r in meta]  # azim elev yaw dist_ratio fov
+    rows = [[float(w) for w in line.split()] for line in lines]  # the rounded values a loader reads back
+    cams = [r2n2_camera(azim, elev, dist_ratio) for azim, elev, _, dist_ratio, _ in rows]
+    images = render_views(*chair_mesh(parts, centre, scale, colours, for_render=True), material, cams)
+    for v in range(views):
+        Image.fromarray(images[v], "RGBA").save(os.path.join(ren_dir, "%02d.png" % v))
+    with open(paths["metadata"], "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(ren_dir, "renderings.txt"), "w") as f:
+        f.write("\n".join("%02d.png" % v for v in range(views)) + "\n")
+    return mid, family
+
+
+def _is_dataset(path):
+    return os.path.isfile(os.path.join(path, SPLITS_FILE))
+
+
+def _remove_stale_builds(out):
+    """Delete `out`.tmp-<pid> folders left by builds whose process is gone (killed, out of power)."""
+    parent, name = os.path.split(out)
+    for entry in os.listdir(parent):
+        pid = entry[len(name) + len(".tmp-"):]
+        if not (entry.startswith(name + ".tmp-") and pid.isdigit()):
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            pass
+
+
+def _write_splits(root, ids, views, seed):
+    """80 / 5 / 15 % train / val / test, disjoint, a function of the seed; every model lists all its views."""
+    n = len(ids)
+    order = np.random.default_rng([seed, 2**31]).permutation(n)
+    n_test, n_val = max(1, round(0.15 * n)), max(1, round(0.05 * n))
+    members = {"train": order[n_test + n_val:], "val": order[n_test:n_test + n_val], "test": order[:n_test]}
+    splits = {name: {SYNSET: {ids[i]: list(range(views)) for i in sorted(idx)}} for name, idx in members.items()}
+    with open(os.path.join(root, SPLITS_FILE), "w") as f:
+        json.dump(splits, f, indent=1)
+
+
+def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False, force=False):
+    """Build the dataset into the folder `out` (see the module docstring) and return its absolute path.
+
+    Everything is written into `out`.tmp-<pid> and renamed to `out` once complete, so a folder named
+    `out` always holds a whole dataset. Refuses (SystemExit) when `out` already holds one, unless
+    `force`, and never deletes a folder that is not a dataset.
+    """
+    if num_models < 3:
+        raise SystemExit(f"error: --num_models must be at least 3 (one chair per split), not {num_models}")
+    if not 1 <= views <= 24:
+        raise SystemExit(f"error: --views must be between 1 and 24 (R2N2 has 24), not {views}")
+    out = os.path.abspath(out)
+    if _is_dataset(out) and not force:
+        raise SystemExit(f"error: {out} already holds a dataset; pass --force to rebuild it")
+    if os.path.exists(out) and not _is_dataset(out) and (not os.path.isdir(out) or os.listdir(out)):
+        raise SystemExit(f"error: {out} exists and is not a dataset; remove it or choose another --out")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    _remove_stale_builds(out)
+    tmp = f"{out}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    try:
+        jobs = [(tmp, seed, i, views) for i in range(num_models)]
+        progress = dict(total=num_models, desc="building chairs", unit="chair", disable=quiet)
+        if workers > 1:
+            with mp.get_context("fork").Pool(workers) as pool:
+                results = list(tqdm(pool.imap(build_model, jobs, chunksize=2), **progress))
+        else:
+            results = [build_model(job) for job in tqdm(jobs, **progress)]
+        ids = [mid for mid, _ in results]
+        assert len(set(ids)) == len(ids), "model ids collide"
+        with open(os.path.join(tmp, "families.json"), "w") as f:
+            json.dump(dict(results), f, indent=1)
+        _write_splits(tmp, ids, views, seed)  # last: the split file marks a complete dataset
+        old = f"{out}.old-{os.getpid()}"
+        if os.path.isdir(out):
+            os.replace(out, old)  # a dataset (with force) or an empty folder
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
