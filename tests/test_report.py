@@ -1,0 +1,72 @@
+"""report.py: one command runs every section of the writeup as typed and writes a page whose numbers are the
+metrics files' and whose pictures all exist; a rerun reuses every stage."""
+import json
+import os
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import script_ok
+
+SECTIONS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3.1", "3.2"]
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.headings, self._in_h2 = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._in_h2 = tag == "h2"
+        self.links += [v for k, v in attrs if k in ("src", "href")]
+
+    def handle_data(self, data):
+        if self._in_h2:
+            self.headings.append(data)
+            self._in_h2 = False
+
+
+@pytest.fixture(scope="module")
+def report(tiny_dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    stdout = script_ok("report.py", "--out", out, "--steps", "3", "--batch_size", "2", "--num_workers", "0",
+                       "--dataset_dir", tiny_dataset, "--device", "cpu")
+    return out, stdout
+
+
+def test_every_section_is_on_the_page_with_existing_pictures(report):
+    out, _ = report
+    page = Links()
+    page.feed((out / "index.html").read_text())
+    for section in SECTIONS:
+        assert any(h.startswith(section + " ") for h in page.headings), (section, page.headings)
+    assert page.links, "no pictures on the page"
+    for link in page.links:
+        assert not os.path.isabs(link) and "://" not in link, link  # opens offline from the folder
+        assert (out / link).is_file(), link
+    md = (out / "report.md").read_text()
+    assert all(f"## {s} " in md for s in SECTIONS)
+
+
+def test_numbers_on_the_page_are_the_metrics_files(report):
+    out, _ = report
+    text = (out / "report.md").read_text()
+    for path in ["test_outputs/q2/metrics_vox.json", "test_outputs/q2/metrics_point.json", "test_outputs/q2/metrics_mesh.json",
+                 "test_outputs/baselines/metrics_oracle.json", "test_outputs/q3_implicit/metrics_occupancy_32.json",
+                 "test_outputs/q3_parametric/metrics_parametric_mesh.json", "test_outputs/q2_2500/metrics_point.json"]:
+        m = json.load(open(out / path))
+        cells = " | ".join(f"{v:.1f}" for v in m["avg_f1"][:-1]) + f" | {m['avg_f1@0.05']:.1f} ["
+        assert cells in text, (path, cells)
+    # The commands on the page are the writeup's, as they ran.
+    assert "python train_model.py --type 'vox' --id 'q2' --batch_size 64 --save_freq 500" in text
+    assert re.search(r"python gradcam.py --type mesh --checkpoint_path outputs/q2/checkpoint_mesh.pth --max_iter 10 ", text)
+
+
+def test_a_rerun_reuses_every_stage(report, tiny_dataset):
+    out, first = report
+    stages = json.load(open(out / "stages.json"))
+    assert all(s["finished"] for s in stages.values()) and len(stages) == first.count(": done in ")
+    again = script_ok("report.py", "--out", out, "--steps", "3", "--batch_size", "2", "--num_workers", "0",
+                      "--dataset_dir", tiny_dataset, "--device", "cpu")
+    assert again.count(": reused") == len(stages) and ": done in " not in again
