@@ -5,6 +5,8 @@
     python compare.py test_outputs/q2_*/metrics_point.json --label n_points --out test_outputs/n_points_study
 
 Writes {out}/comparison.md and {out}/f1_curves.png, and prints the table.
+The 95 % bootstrap interval of avg F1@0.05 (evaluation.write_metrics) stands beside it; a metrics file
+written before the intervals existed shows "-" there.
 """
 import argparse
 import json
@@ -33,11 +35,15 @@ def main():
         label = str(m.get(args.label, os.path.basename(path)[len("metrics_"):-len(".json")]))
         thresholds = m["thresholds"]
         curves[label] = m["avg_f1"]
-        rows.append([label, f"{m['avg_f1@0.05']:.3f}", *[f"{v:.2f}" for v in m["avg_f1"]], m["n_examples"], m.get("step")])
+        ci = m.get("f1_ci95@0.05")
+        interval = f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "-"
+        rows.append([label, f"{m['avg_f1@0.05']:.3f}", interval, *[f"{v:.2f}" for v in m["avg_f1"]],
+                     m["n_examples"], m.get("step")])
     if all(r[0].replace(".", "", 1).isdigit() for r in rows):
         rows.sort(key=lambda r: float(r[0]))  # a shell glob lists q2_1000 before q2_500
         curves = {r[0]: curves[r[0]] for r in rows}
-    headers = [args.label, "avg F1@0.05", *[f"F1@{t}" for t in thresholds], "test examples", "train steps"]
+    headers = [args.label, "avg F1@0.05", "95 % interval", *[f"F1@{t}" for t in thresholds], "test examples",
+               "train steps"]
     table = tabulate(rows, headers, tablefmt="github")
     print(table)
     os.makedirs(args.out, exist_ok=True)

@@ -36,3 +36,16 @@ def test_unreadable_metrics_file_is_one_line_error(tmp_path):
     out = compare(str(bad), "--out", str(tmp_path / "c"))
     assert out.returncode != 0
     assert out.stderr.strip().startswith(f"error: cannot read metrics file {bad}") and "Traceback" not in out.stderr
+
+
+def test_interval_stands_beside_avg_f1_and_older_files_still_work(tmp_path):
+    old = write_metrics(tmp_path / "old", 500, 70.0)  # written before the intervals existed
+    new = write_metrics(tmp_path / "new", 1000, 80.0)
+    m = json.load(open(new))
+    m["f1_ci95@0.05"] = [77.123, 82.987]
+    json.dump(m, open(new, "w"))
+    out = compare(old, new, "--label", "n_points", "--out", str(tmp_path / "c"))
+    assert out.returncode == 0, out.stderr
+    table = open(tmp_path / "c" / "comparison.md").read().splitlines()
+    assert table[0].split("|")[3].strip() == "95 % interval"
+    assert [line.split("|")[3].strip() for line in table[2:]] == ["-", "[77.12, 82.99]"]

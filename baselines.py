@@ -1,0 +1,251 @@
+"""Baselines that reconstruct nothing: each predicts a whole training chair, scored exactly like a model.
+
+    python baselines.py --output_dir ./test_outputs                    # constant and oracle on the test split
+    python baselines.py --output_dir ./test_outputs --split val --id baselines_val
+    python baselines.py --output_dir ./test_outputs --checkpoint_path <ckpt_path>   # also retrieval
+
+Why: an F1 means little alone. A model has learnt something from the image only where it beats a
+prediction that ignores the image (constant), and a retrieval baseline shows how much of its score
+copying the closest-looking training chair would give; the oracle is the ceiling of any method that
+outputs a training chair. Writes into {output_dir}/{id}/ (id "baselines" by default):
+  metrics_constant.json   one fixed training chair for every test image: the training chair with the best
+                          mean F1@0.05 against the other training chairs (chosen on training data only).
+                          The choice scores --subsample of each chair's cached 10k surface points against
+                          the other chairs' full 10k (KD-tree, strict `< t` as metrics.f1_scores), for
+                          speed; every training chair is a candidate and is compared with all the others.
+  metrics_oracle.json     ORACLE: per test chair, the training chair with the best F1@0.05 against that
+                          test chair's ground truth. It looks at the test answer, so it is not a method but
+                          the ceiling of retrieval. Search: every training chair is scored cheaply as above
+                          (--subsample points each way), the best --shortlist are rescored with the full
+                          evaluation path, together with the constant chair and (with --checkpoint_path) the
+                          retrieved chair, so the oracle is >= both on every example by construction. A
+                          chair outside the shortlist can be missed: the oracle is a lower bound of the
+                          exhaustive one (--shortlist with the number of training chairs makes it exhaustive).
+  metrics_retrieval.json  with --checkpoint_path (any trained model with an image encoder, not --load_feat):
+                          the training chair whose image feature (model.encode, every view of every training
+                          chair, so a test view can meet a training view from a similar angle) is nearest to
+                          the test image's feature by cosine similarity: ResNet features after ReLU and
+                          pooling differ in overall scale with the object's size and contrast, which says
+                          little about the shape, so their direction is compared, not their length.
+Every prediction is a training chair's mesh, and is scored as eval_model.py scores a mesh prediction
+(evaluation.prediction_points: 10k points sampled on the mesh, seeded by the test example's index, not
+the training chair's cached sample; metrics.f1_scores against the test chair's 10k ground-truth points).
+The split is read as eval_model.py reads it (evaluation.test_data: one view per chair), so the rows of
+the per-example lists line up with the models' metrics files; per_example_model_id is the training chair
+each row predicted. Cost for 400 training chairs on 2 busy CPU cores: the constant's choice ~3 min (each
+of the 400 x 400 pairs at 1000 points), the oracle's shortlist ~1 min and rescoring ~30 s for 75 chairs.
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+from pytorch3d.structures import Meshes
+from scipy.spatial import cKDTree
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from checkpoint import load_model
+from evaluation import evaluate, prediction_points, print_summary, test_data, write_metrics
+from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores
+from model import model_input
+from r2n2_custom import R2N2, collate_batched_R2N2
+from runtime import pick_device
+
+AT = THRESHOLDS.index(0.05)  # the threshold every choice is made at
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(description="Constant, oracle and retrieval baselines, scored like the models")
+    p.add_argument("--output_dir", required=True, help="root folder of results")
+    p.add_argument("--id", default="baselines", help="run name: results go to {output_dir}/{id}/")
+    p.add_argument("--split", default="test", help="split to evaluate: test or val (candidates: train chairs)")
+    p.add_argument("--checkpoint_path", default=None, help="a trained model whose image encoder drives retrieval")
+    p.add_argument("--subsample", type=int, default=1000,
+                   help="points per chair in the cheap passes (constant choice, oracle shortlist), at most 10000")
+    p.add_argument("--shortlist", type=int, default=5, help="oracle: training chairs per test chair rescored in full")
+    p.add_argument("--batch_size", type=int, default=16, help="images per forward pass / examples per evaluation batch")
+    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
+    p.add_argument("--vis_freq", type=int, default=0, help="write a picture every this many examples (0: none)")
+    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
+    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    return p
+
+
+def near_fractions(queries, refs, desc):
+    """near[q, r, t]: percent of queries[q]'s points strictly closer than THRESHOLDS[t] to refs[r]'s points.
+
+    queries: (Q, S, 3), refs: (R, M, 3). One KD-tree per reference set, searched only up to the largest
+    threshold. With queries = the predicted points and refs = the ground truth this is f1_scores'
+    precision; swapped, its recall.
+    """
+    q = np.asarray(queries, np.float64)  # (Q, S, 3)
+    flat = q.reshape(-1, 3)  # (Q * S, 3)
+    t = np.asarray(THRESHOLDS)  # (T,)
+    near = np.zeros((len(q), len(refs), len(t)))  # (Q, R, T)
+    for r in tqdm(range(len(refs)), desc=desc, dynamic_ncols=True):
+        d = cKDTree(np.asarray(refs[r], np.float64)).query(flat, k=1, distance_upper_bound=t.max(), workers=-1)[0]
+        near[:, r] = (d.reshape(q.shape[:2])[..., None] < t).mean(1) * 100.0  # (Q, T)
+    return near
+
+
+def pair_f1(precision, recall):
+    """F1 (percent) from precision and recall arrays of the same shape, 0 where both are 0 (as f1_scores)."""
+    return 2 * precision * recall / np.maximum(precision + recall, 1e-8)
+
+
+def constant_choice(train_points, subsample):
+    """(the training chair with the best mean F1@0.05 against all other training chairs, every chair's mean).
+
+    train_points: (A, M, 3) cached ground-truth points; the first `subsample` of a chair's points (an iid
+    sample of its surface) are matched against the other chair's full M.
+    """
+    near = near_fractions(train_points[:, :subsample], train_points, "constant: chair vs chair")  # (A, A, T)
+    f1 = pair_f1(near, near.transpose(1, 0, 2))[..., AT]  # (A, A): row = predicted chair, column = ground truth
+    np.fill_diagonal(f1, 0.0)
+    mean = f1.sum(1) / (len(f1) - 1)  # (A,)
+    return int(np.argmax(mean)), mean
+
+
+def oracle_shortlist(train_points, test_points, subsample, k):
+    """(G, k) indices of the training chairs with the best estimated F1@0.05 for each test chair, best first."""
+    precision = near_fractions(train_points[:, :subsample], test_points, "oracle shortlist: train vs test")  # (A, G, T)
+    recall = near_fractions(test_points[:, :subsample], train_points, "oracle shortlist: test vs train")  # (G, A, T)
+    f1 = pair_f1(precision.transpose(1, 0, 2), recall)[..., AT]  # (G, A)
+    return np.argsort(-f1, axis=1, kind="stable")[:, :k]
+
+
+def chair_points(train, chair, example_index, device):
+    """Training chair `chair` as the prediction for test example `example_index`, sampled as a mesh model's
+    prediction is: points (1, N_EVAL_POINTS, 3), lengths (1,), and its ("mesh", (verts, faces)) picture shape."""
+    verts, faces = (x.to(device) for x in train.mesh(chair))
+    points, lengths = prediction_points(Meshes([verts], [faces]), "mesh", example_index)
+    return points, lengths, ("mesh", (verts, faces))
+
+
+def fixed_predict(train, choice, device):
+    """evaluate's predict for a baseline whose chair per test example is known: choice (G,) training indices."""
+    def predict(batch, first_index):
+        pts = [chair_points(train, int(choice[first_index + i]), first_index + i, device)
+               for i in range(len(batch["model_id"]))]
+        return torch.cat([p for p, _, _ in pts]), torch.cat([n for _, n, _ in pts]), [s for _, _, s in pts]
+    return predict
+
+
+def oracle_predict(train, candidates, device, chosen):
+    """evaluate's predict for the oracle: each test example's candidates (list of training indices) are
+    scored with the evaluation path itself (same points, same seed, same f1_scores), the best F1@0.05 wins
+    (the first listed on a tie) and is appended to `chosen`."""
+    def predict(batch, first_index):
+        points, lengths, shapes = [], [], []
+        for i in range(len(batch["model_id"])):
+            cands = candidates[first_index + i]
+            pts = [chair_points(train, c, first_index + i, device) for c in cands]
+            p, n = torch.cat([p for p, _, _ in pts]), torch.cat([n for _, n, _ in pts])  # (K, N, 3), (K,)
+            gt = batch["points"][i:i + 1].to(device).expand(len(cands), -1, -1)  # (K, M, 3)
+            best = int(torch.argmax(f1_scores(p, n, gt)["f1"][:, AT]))
+            chosen.append(cands[best])
+            points.append(p[best:best + 1])
+            lengths.append(n[best:best + 1])
+            shapes.append(pts[best][2])
+        return torch.cat(points), torch.cat(lengths), shapes
+    return predict
+
+
+def encode_all(encode, loader, device, desc):
+    """(I, C) features encode(images (B, 137, 137, 3)) -> (B, C) of every item of a loader, in order."""
+    feats = []
+    with torch.no_grad():
+        for batch in tqdm(loader, desc=desc, dynamic_ncols=True):
+            feats.append(encode(model_input(batch, False, device)).float().cpu())  # (B, C)
+    return torch.cat(feats)
+
+
+def nearest_by_cosine(query, keys):
+    """(Q,) index of the key with the highest cosine similarity to each query: query (Q, C), keys (K, C)."""
+    q = torch.nn.functional.normalize(query.flatten(1).double(), dim=1)
+    k = torch.nn.functional.normalize(keys.flatten(1).double(), dim=1)
+    return (q @ k.T).argmax(1)  # (Q,)
+
+
+def retrieval_choice(encode, train, test_loader, args, device):
+    """(G,) training chair whose training view is nearest (cosine) to each test image, by `encode` features."""
+    train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
+                              collate_fn=collate_batched_R2N2)
+    train_feats = encode_all(encode, train_loader, device, "retrieval: training views")  # (I, C), I = all views
+    test_feats = encode_all(encode, test_loader, device, "retrieval: test images")  # (G, C)
+    nearest_item = nearest_by_cosine(test_feats, train_feats).numpy()  # (G,)
+    return train.item_model[train.items[nearest_item]]
+
+
+def run_baseline(name, predict, loader, train, chosen, out_dir, vis_dir, args, dataset, device, extra):
+    """Evaluate one baseline like a model, write metrics_{name}.json and print the evaluators' summary."""
+    t0 = time.time()
+    results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {name}")
+    summary, path = write_metrics(results, out_dir, name, {
+        "id": args.id, "type": "baseline", "baseline": name, "split": args.split, "dataset": dataset.dataset_dir,
+        "views": "one", "checkpoint": None, "step": None,
+        "per_example_model_id": [train.model_ids[int(c)] for c in chosen], **extra,
+    })
+    print_summary(summary, path, per_second, device)
+    print(f"{name}: scored in {time.time() - t0:.0f} s")
+    return summary
+
+
+def main(args):
+    if args.split not in ("test", "val"):
+        raise SystemExit(f"error: --split must be test or val (the baselines pick training chairs), not {args.split!r}")
+    if not 1 <= args.subsample <= N_EVAL_POINTS or args.shortlist < 1:
+        raise SystemExit(f"error: --subsample must be in 1..{N_EVAL_POINTS} and --shortlist at least 1")
+    device = pick_device(args.device)
+    model = None
+    if args.checkpoint_path:
+        model, _, ckpt = load_model(args.checkpoint_path, device)
+        if model.load_feat:
+            raise SystemExit(f"error: {args.checkpoint_path} was trained on precomputed features (--load_feat) and has "
+                             "no image encoder; retrieval needs a checkpoint trained on images")
+    train = R2N2("train", args.dataset_dir, views="all")
+    if len(train.model_ids) < 2:
+        raise SystemExit("error: the training split needs at least 2 chairs for the constant baseline")
+    args.all_views = False  # one view per chair, as eval_model.py reads the split
+    dataset, loader, out_dir, vis_dir = test_data(args, False)
+    train_points = np.asarray(train.points)  # (A, M, 3)
+    test_points = np.asarray(dataset.points)  # (G, M, 3); example g is chair g (one view per chair)
+    n = len(dataset)
+
+    t0 = time.time()
+    constant, mean_f1 = constant_choice(train_points, args.subsample)
+    print(f"constant: {train.model_ids[constant]} (mean F1@0.05 {mean_f1[constant]:.2f} to the other "
+          f"{len(train.model_ids) - 1} training chairs, {args.subsample} points each; "
+          f"chosen in {time.time() - t0:.0f} s)")
+    choice = np.full(n, constant)
+    run_baseline("constant", fixed_predict(train, choice, device), loader, train, choice, out_dir, vis_dir, args,
+                 dataset, device, {"model_id": train.model_ids[constant], "subsample": args.subsample,
+                                   "mean_f1@0.05_to_train": float(mean_f1[constant])})
+
+    retrieved = None
+    if model is not None:
+        t0 = time.time()
+        retrieved = retrieval_choice(model.encode, train, loader, args, device)
+        print(f"retrieval: features in {time.time() - t0:.0f} s")
+        run_baseline("retrieval", fixed_predict(train, retrieved, device), loader, train, retrieved, out_dir, vis_dir,
+                     args, dataset, device, {"checkpoint": os.path.abspath(args.checkpoint_path), "step": ckpt["step"],
+                                             "feature": "model.encode, cosine, every view of every training chair"})
+
+    t0 = time.time()
+    shortlist = oracle_shortlist(train_points, test_points, args.subsample, min(args.shortlist, len(train.model_ids)))
+    candidates = []
+    for g in range(n):
+        extra = [constant] + ([int(retrieved[g])] if retrieved is not None else [])
+        candidates.append(list(dict.fromkeys([int(c) for c in shortlist[g]] + extra)))  # ordered, no repeats
+    print(f"oracle: shortlist in {time.time() - t0:.0f} s; it looks at the {args.split} ground truth "
+          "(a ceiling, not a method)")
+    chosen = []
+    run_baseline("oracle", oracle_predict(train, candidates, device, chosen), loader, train, chosen, out_dir, vis_dir,
+                 args, dataset, device, {"oracle": True, "subsample": args.subsample, "shortlist": args.shortlist,
+                                         "candidates": "shortlist + constant" + (" + retrieval" if model else "")})
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())
