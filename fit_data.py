@@ -27,6 +27,7 @@ from utils_vox import voxels_to_meshes
 
 # Per representation: (learning rate, iterations), chosen so each fit converges in under 3 minutes on 2 CPU cores.
 DEFAULTS = {"vox": (0.05, 1000), "point": (0.01, 1000), "mesh": (0.01, 1000)}
+GIF_SIZE = 192  # pixels of the turntable frames
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--type", choices=["vox", "point", "mesh"], default="vox", help="representation to fit")
@@ -134,15 +135,17 @@ if args.save_predictions:
         atomic_write(path, lambda tmp: save_obj(tmp, fitted.verts_packed().cpu(), fitted.faces_packed().cpu()))
     written.append(path)
 if args.save_visualizations:
-    cams = visualize.orbit_cameras(np.linspace(0, 360, 36, endpoint=False) + 30, device=device)
+    # 24 frames at 192 px: PyTorch3D's CPU rasterizer loops over every pixel and face (~1 s a frame at 256 px
+    # for a 5k-face mesh), so this keeps a CPU turntable under half a minute.
+    cams = visualize.orbit_cameras(np.linspace(0, 360, 24, endpoint=False) + 30, device=device)
     if args.type == "vox":
-        src, tgt = visualize.render_shape("vox", probs, cams), visualize.render_shape("vox", gt_voxels[0], cams)
+        src, tgt = visualize.render_shape("vox", probs, cams, GIF_SIZE), visualize.render_shape("vox", gt_voxels[0], cams, GIF_SIZE)
     elif args.type == "point":
-        src = visualize.render_shape("point", param.detach()[0], cams)
-        tgt = visualize.render_shape("point", gt_points[0, : args.n_points], cams)
+        src = visualize.render_shape("point", param.detach()[0], cams, GIF_SIZE)
+        tgt = visualize.render_shape("point", gt_points[0, : args.n_points], cams, GIF_SIZE)
     else:
-        src = visualize.render_shape("mesh", (fitted.verts_packed(), fitted.faces_packed()), cams)
-        tgt = visualize.render_shape("mesh", (gt_verts, gt_faces), cams)
+        src = visualize.render_shape("mesh", (fitted.verts_packed(), fitted.faces_packed()), cams, GIF_SIZE)
+        tgt = visualize.render_shape("mesh", (gt_verts, gt_faces), cams, GIF_SIZE)
     png = os.path.join(args.save_dir, f"fit_{args.type}.png")
     gif = os.path.join(args.save_dir, f"fit_{args.type}.gif")
     visualize.save_panel([src[0], tgt[0]], ["Source (fitted)", "Target"], png, suptitle=f"{args.type}: {summary}")

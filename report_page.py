@@ -16,6 +16,7 @@ import subprocess
 import numpy as np
 import torch
 
+from evaluation import bootstrap_ci
 from runtime import atomic_write
 
 REPO = os.path.dirname(os.path.abspath(__file__))
@@ -23,17 +24,6 @@ THRESHOLDS = (0.01, 0.02, 0.03, 0.04, 0.05)
 # The writeup's reference avg F1@0.05, measured on the real R2N2 chairs (not on the embedded ones).
 REFERENCE = {"vox": 90.406, "point": 94.938, "mesh": 90.006, 500: 82.991, 1000: 88.563, 2500: 92.098, 5000: 94.377}
 BASELINES = (("constant chair", "constant"), ("retrieval (image feature)", "retrieval"), ("oracle nearest neighbour", "oracle"))
-N_BOOTSTRAP = 2000
-
-
-def bootstrap_ci(values, seed=0):
-    """95 % percentile interval of the mean of `values` (per-example numbers), resampling the examples."""
-    values = np.asarray(values, dtype=np.float64)
-    idx = np.random.default_rng(seed).integers(0, len(values), (N_BOOTSTRAP, len(values)))
-    means = values[idx].mean(1)
-    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
-
-
 def load_metrics(out, path):
     full = os.path.join(out, path)
     return json.load(open(full)) if os.path.isfile(full) else None
@@ -48,7 +38,7 @@ def ci_of(m):
     """The file's own interval at 0.05 when it has one, else the bootstrap of its per-example values."""
     if "f1_ci95" in m:
         return tuple(m["f1_ci95"][THRESHOLDS.index(0.05)])
-    return bootstrap_ci(per_example(m))
+    return tuple(bootstrap_ci(per_example(m)[:, None])[0])
 
 
 def metrics_rows(out, models, state, reference=None):
@@ -85,7 +75,7 @@ def differences(out, pairs):
         if a is None or b is None:
             continue
         d = per_example(a) - per_example(b)
-        lo, hi = bootstrap_ci(d)
+        lo, hi = bootstrap_ci(d[:, None])[0]  # paired: the same test chairs, resampled together
         verdict = (f"{a_label} is better" if lo > 0 else f"{b_label} is better" if hi < 0
                    else "not a difference these test chairs can resolve")
         lines.append(f"{a_label} - {b_label}: {d.mean():+.1f} F1@0.05 [{lo:+.1f}, {hi:+.1f}]: {verdict}.")
