@@ -198,7 +198,7 @@ def main(args):
         st.run(f"eval_parametric_{t}", evaluate(EVAL_PARAMETRIC.format(t=t), parametric),
                [f"test_outputs/q3_parametric/metrics_parametric_{t}.json"], "3.2")
 
-    info = {"budget": args.budget, "steps": args.steps, "batch_size": args.batch_size, "device": args.device,
+    info = {"command": "python " + " ".join(shlex.quote(a) for a in ["report.py"] + sys.argv[1:]), "budget": args.budget, "steps": args.steps, "batch_size": args.batch_size, "device": args.device,
             "dataset": dataset_dir, "n_test": n_test, "wall_seconds": time.time() - t_start}
     html, md = write_page(out, st.state, info)
     print(f"report: {html} (and {md})")

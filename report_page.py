@@ -113,7 +113,7 @@ def header(info, state):
     return [("p", f"Budget **{info['budget']}**" + (f" (--steps {info['steps']})" if info["steps"] else "")
              + f"; device `{info['device']}`; dataset `{info['dataset']}` ({info['n_test']} test chairs, one view each); "
              f"commit `{commit}`; machine: {machine}. Stage time in all {sum(s['seconds'] for s in state.values()):.0f} s "
-             f"(training {train_s:.0f} s). Rerun: `python report.py --out DIR --budget {info['budget']}`."),
+             f"(training {train_s:.0f} s). Made by `{info['command']}`."),
             ("p", "The writeup's reference numbers were measured on the real R2N2 chairs; ours on the dataset above. "
              "Baselines stand in every table: the *constant chair* (one training chair for every image), *retrieval* "
              "(the training chair whose image feature is nearest) and the *oracle nearest neighbour* (the best training "
