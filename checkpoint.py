@@ -28,7 +28,9 @@ def save_checkpoint(path, model, optimizer, step, args, extra=None):
         "args": vars(args),
         "rng": {
             "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            # The current device's generator (each rank of a DDP run has one), and only when this process used
+            # CUDA: asking would create a CUDA context (hundreds of MB) in a CPU run, or on every card in a DDP run.
+            "cuda": [torch.cuda.get_rng_state()] if torch.cuda.is_initialized() else [],
             "numpy": torch.from_numpy(np.random.get_state()[1].astype(np.int64)),
             "numpy_pos": int(np.random.get_state()[2]),
             "python": torch.tensor(random.getstate()[1], dtype=torch.int64),
@@ -74,8 +76,8 @@ def restore_rng(ckpt):
     """Put back the RNG state saved by save_checkpoint, so a resumed run continues identically."""
     rng = ckpt["rng"]
     torch.set_rng_state(rng["torch"])
-    if torch.cuda.is_available() and len(rng["cuda"]) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all(rng["cuda"])
+    if len(rng["cuda"]) == 1 and torch.cuda.is_initialized():  # a CUDA run resumed on CUDA: the current device
+        torch.cuda.set_rng_state(rng["cuda"][0])
     np.random.set_state(("MT19937", rng["numpy"].numpy().astype(np.uint32), rng["numpy_pos"]))
     py = random.getstate()
     random.setstate((py[0], tuple(int(x) for x in rng["python"].tolist()), py[2]))

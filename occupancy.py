@@ -119,6 +119,9 @@ def outer_surface_points(verts, faces, n, seed=0, max_rounds=4):
     return torch.cat(kept + [points[w.argsort()[:n - have]]])
 
 
+_CLOSED = {}  # (model_id, face count) -> is_closed(its faces): a torch.unique over 3F edges, the same answer every epoch
+
+
 def training_labels(batch, points, mode, device):
     """Occupancy labels (B, Q) of the queries: from the mesh where it is closed (mode auto or mesh), else the voxels.
 
@@ -130,9 +133,15 @@ def training_labels(batch, points, mode, device):
     if mode == "voxels":
         return labels, 0
     from_mesh = 0
-    for i, (verts, faces) in enumerate(zip(batch["verts"], batch["faces"])):
-        if is_closed(faces):
-            labels[i] = winding_inside(points[i], verts.to(device), faces.to(device)).float()
+    for i, (model_id, verts, faces) in enumerate(zip(batch["model_id"], batch["verts"], batch["faces"])):
+        key = (model_id, len(faces))  # the face count tells apart same-named chairs of two datasets
+        if key not in _CLOSED:
+            _CLOSED[key] = is_closed(faces)
+        if _CLOSED[key]:
+            # On CPU 256 points at a time keep the temporaries in cache; on a GPU, chunks of ~2^24 point-face
+            # pairs (64 MB per float temporary) fill the card with few launches.
+            chunk = 256 if torch.device(device).type == "cpu" else max(256, 2 ** 24 // len(faces))
+            labels[i] = winding_inside(points[i], verts.to(device), faces.to(device), chunk).float()
             from_mesh += 1
         elif mode == "mesh":
             raise SystemExit(f"error: --labels mesh, but the mesh of {batch['model_id'][i]} is not closed "

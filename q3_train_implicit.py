@@ -21,8 +21,7 @@ import torch
 from losses import occupancy_loss
 from model import OccupancyNetwork, model_input
 from occupancy import sample_query_points, training_labels
-from runtime import pick_device, seed_everything
-from training import RunFolder, add_common_args, train_loader
+from training import RunFolder, add_common_args, autocast, distribute, float32, grad_scaler, setup, train_loader
 from visualize import gt_shape
 
 
@@ -43,39 +42,42 @@ def get_args_parser():
 
 def train(args):
     args.model_type = "occupancy"  # what eval_q3.py checks and rebuilds
-    device = pick_device(args.device)
-    seed_everything(args.seed)
+    device = setup(args)  # this process's device (under torchrun: its rank's), seeded
     run = RunFolder(args, "implicit", "occupancy BCE")  # checkpoint_implicit.pth, loss_implicit.csv, vis/implicit_*.png
 
     model = OccupancyNetwork(args).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    start_step = run.resume(model, optimizer, expect={"model_type": "occupancy", "decoder": args.decoder,
-                                                      "arch": args.arch, "load_feat": args.load_feat})
+    scaler = grad_scaler(args, device)
+    start_step = run.resume(model, optimizer, scaler, expect={"model_type": "occupancy", "decoder": args.decoder,
+                                                              "arch": args.arch, "load_feat": args.load_feat})
+    net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
-    print(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
-          f"({dataset.dataset_dir}) on {device}")
+    run.say(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
+            f"({dataset.dataset_dir}) on {device} x {run.world}")
 
-    with run.loop(model, optimizer, start_step) as steps:
+    with run.loop() as steps:
         for step in steps:
             batch = next(batches)
             surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
             points = sample_query_points(surface, args.num_points_to_sample, args.surface_sigma)  # (B, Q, 3)
             labels, from_mesh = training_labels(batch, points, args.labels, device)  # (B, Q)
-            feat = model.encode(model_input(batch, args.load_feat, device))  # (B, C)
-            logits = model.decoder(points, feat)  # (B, Q)
-            loss, terms = occupancy_loss(logits, labels)
+            images = model_input(batch, args.load_feat, device)
+            with autocast(args, device):
+                logits = net(images, points)  # (B, Q)
+            loss, terms = occupancy_loss(float32(logits), labels)
             terms["mesh_labels"] = from_mesh / len(labels)  # share of the batch labelled by the mesh
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             run.step_done(loss, terms)
-            if run.due(args.vis_freq):  # the surface of the 32^3 grid of occupancies
-                model.eval()  # batch norm of the cbn decoder: running statistics, as at test time
+            if run.main and run.due(args.vis_freq):  # the surface of the 32^3 grid of occupancies
+                model.eval()  # batch norm: running statistics, as at test time
                 with torch.no_grad():
-                    grid = model.grid_logits(feat[:1].detach(), 32)  # (1, 32, 32, 32)
+                    grid = model.grid_logits(model.encode(images[:1]), 32)  # (1, 32, 32, 32)
                 model.train()
                 run.picture(batch, ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"), device)
-    return run.finish(model, optimizer, start_step)
+    return run.finish()
 
 
 if __name__ == "__main__":

@@ -20,8 +20,7 @@ import torch
 
 from losses import chamfer_to_samples
 from model import ParametricNetwork, model_input
-from runtime import pick_device, seed_everything
-from training import RunFolder, add_common_args, train_loader
+from training import RunFolder, add_common_args, autocast, distribute, float32, grad_scaler, setup, train_loader
 from visualize import gt_shape
 
 
@@ -42,34 +41,39 @@ def train(args):
     if args.n_patches < 1 or args.n_points < args.n_patches:
         raise SystemExit(f"error: need 1 <= --n_patches <= --n_points, got --n_patches {args.n_patches} "
                          f"--n_points {args.n_points}")
-    device = pick_device(args.device)
-    seed_everything(args.seed)
+    device = setup(args)  # this process's device (under torchrun: its rank's), seeded
     run = RunFolder(args, "parametric", "parametric chamfer")  # checkpoint_parametric.pth, loss_parametric.csv, ...
 
     model = ParametricNetwork(args).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    start_step = run.resume(model, optimizer, expect={"model_type": "parametric", "n_patches": args.n_patches,
-                                                      "arch": args.arch, "load_feat": args.load_feat})
+    scaler = grad_scaler(args, device)
+    start_step = run.resume(model, optimizer, scaler, expect={"model_type": "parametric", "n_patches": args.n_patches,
+                                                              "arch": args.arch, "load_feat": args.load_feat})
+    net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
-    print(f"training parametric ({args.n_patches} patch{'es' if args.n_patches > 1 else ''}) on {len(dataset)} views "
-          f"of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) on {device}")
+    run.say(f"training parametric ({args.n_patches} patch{'es' if args.n_patches > 1 else ''}) on {len(dataset)} views "
+            f"of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) on {device} x {run.world}")
 
-    with run.loop(model, optimizer, start_step) as steps:
+    with run.loop() as steps:
         for step in steps:
             batch = next(batches)
             surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
-            feat = model.encode(model_input(batch, args.load_feat, device))  # (B, C)
-            pred = model.sample(feat, args.n_points)  # (B, n_points, 3)
-            loss = chamfer_to_samples(pred, surface)
+            images = model_input(batch, args.load_feat, device)
+            with autocast(args, device):
+                pred = net(images, args.n_points)  # (B, n_points, 3) at random UV points
+            loss = chamfer_to_samples(float32(pred), surface)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             run.step_done(loss, {"chamfer": loss.detach()})
-            if run.due(args.vis_freq):  # the triangulated UV grid
+            if run.main and run.due(args.vis_freq):  # the triangulated UV grid
+                model.eval()  # batch norm: running statistics, as at test time
                 with torch.no_grad():
-                    verts, faces = model.grid_mesh(feat[:1].detach(), args.n_points)  # (1, V, 3), (F, 3)
+                    verts, faces = model.grid_mesh(model.encode(images[:1]), args.n_points)  # (1, V, 3), (F, 3)
+                model.train()
                 run.picture(batch, ("mesh", (verts[0], faces)), gt_shape(batch, 0, "mesh"), device)
-    return run.finish(model, optimizer, start_step)
+    return run.finish()
 
 
 if __name__ == "__main__":

@@ -244,12 +244,19 @@ class EpochBatchSampler(torch.utils.data.Sampler):
 
     Because the order depends on nothing else, training resumed at `start_step` sees exactly the
     batches the uninterrupted run would have seen. The last incomplete batch of an epoch is dropped.
+    In a DDP run of `world` processes, `batch_size` is the global batch and rank r takes the r-th
+    contiguous slice of it: the ranks' shares are disjoint, together they are the one-process batch
+    (so world size may change on resume), and each rank reads only its own images.
     """
 
-    def __init__(self, n_items, batch_size, seed=0, start_step=0):
+    def __init__(self, n_items, batch_size, seed=0, start_step=0, rank=0, world=1):
         if n_items == 0:
             raise ValueError("the dataset is empty")
         self.n, self.batch_size, self.seed, self.start_step = n_items, min(batch_size, n_items), seed, start_step
+        if self.batch_size % world:
+            raise ValueError(f"a batch of {self.batch_size} does not split evenly over {world} processes")
+        self.share = self.batch_size // world
+        self.rank = rank
 
     def __iter__(self):
         per_epoch = self.n // self.batch_size
@@ -257,5 +264,6 @@ class EpochBatchSampler(torch.utils.data.Sampler):
         while True:
             epoch, k = divmod(step, per_epoch)
             perm = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch))
-            yield perm[k * self.batch_size:(k + 1) * self.batch_size].tolist()
+            first = k * self.batch_size + self.rank * self.share
+            yield perm[first:first + self.share].tolist()
             step += 1

@@ -1,19 +1,87 @@
-"""What every script needs to run: the device, seeding and atomic writes."""
+"""What every script needs to run: the device, seeding, speed flags and atomic writes."""
 import os
 import random
+import re
+import sys
 
 import numpy as np
 import torch
 
 
-def pick_device(name):
-    """--device: "auto" is CUDA when available, else CPU; anything else is passed to torch.device."""
+def cuda_problem(index):
+    """Why CUDA device `index` cannot run this build of torch, in a few words; None when it can.
+
+    The pinned wheels (torch 2.11, CUDA 13) need an NVIDIA driver >= 580 and carry kernels for the
+    architectures in torch.cuda.get_arch_list(); a card outside them (or an old driver) fails at the
+    first kernel, deep inside training. A card runs sm_XY kernels of its own major version with
+    Y <= its minor, and PTX (compute_XY) of any lower version, JIT-compiled by the driver.
+    """
+    major, minor = torch.cuda.get_device_capability(index)
+    archs = torch.cuda.get_arch_list()  # e.g. ['sm_75', 'sm_80', 'sm_90', 'sm_100', 'sm_120', 'compute_120']
+    runs = []
+    for arch in archs:
+        m = re.fullmatch(r"(sm|compute)_(\d+)(\d)[a-z]?", arch)
+        if m and (m[1] == "sm" and int(m[2]) == major and int(m[3]) <= minor
+                  or m[1] == "compute" and (int(m[2]), int(m[3])) <= (major, minor)):
+            runs.append(arch)
+    name = torch.cuda.get_device_name(index)
+    if not runs:
+        return (f"{name} (compute capability {major}.{minor}) is not among this torch build's architectures "
+                f"({' '.join(archs)})")
+    try:
+        (torch.ones(2, device=f"cuda:{index}") * 2).sum().item()
+    except RuntimeError as e:  # an old driver (this build needs >= 580) or a broken card
+        return f"{name} cannot run a kernel ({str(e).strip().splitlines()[0]})"
+    return None
+
+
+def pick_device(name, local_rank=0):
+    """--device: "auto" is CUDA when a usable card is there, else the CPU (saying why, when a card is there but
+    unusable); "cuda" / "cuda:N" are refused in one line when that card cannot run; anything else goes to torch.device.
+
+    local_rank: the card "auto" and "cuda" mean (a torchrun process's LOCAL_RANK); only that card is touched,
+    so the processes of a DDP run do not all open a CUDA context on card 0.
+    """
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if not torch.cuda.is_available():
+            return torch.device("cpu")
+        problem = cuda_problem(local_rank)
+        if problem:
+            print(f"note: {problem}; using the CPU", file=sys.stderr)
+            return torch.device("cpu")
+        return torch.device("cuda", local_rank)
     device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise SystemExit(f"error: --device {name} asked for CUDA but none is available; use --device cpu or auto")
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise SystemExit(f"error: --device {name} asked for CUDA but none is available; use --device cpu or auto")
+        index = local_rank if device.index is None else device.index
+        if index >= torch.cuda.device_count():
+            raise SystemExit(f"error: --device {name} means cuda:{index}, but this machine has "
+                             f"{torch.cuda.device_count()} CUDA device(s)")
+        problem = cuda_problem(index)
+        if problem:
+            raise SystemExit(f"error: --device {name}: {problem}; use --device cpu, or a torch build for this card")
+        device = torch.device("cuda", index)
     return device
+
+
+def speed_flags(device, deterministic=False):
+    """The backend switches of a training run on `device`.
+
+    CUDA: cuDNN autotuning (the shapes are fixed from step to step) and TF32 matmuls and convolutions
+    (10-bit mantissa products with float32 accumulation: losses move in the 3rd-4th digit, well inside
+    step-to-step noise). deterministic: torch.use_deterministic_algorithms (warnings only, since
+    PyTorch3D's kernels do not declare themselves) and no autotuning, so a CUDA run repeats bitwise.
+    """
+    if device.type != "cuda":
+        torch.use_deterministic_algorithms(deterministic, warn_only=True)
+        return
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS' condition for repeatable results
+    torch.use_deterministic_algorithms(deterministic, warn_only=True)
+    torch.backends.cudnn.benchmark = not deterministic
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
 
 
 def seed_everything(seed):

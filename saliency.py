@@ -150,7 +150,8 @@ def saliency(net, image, target, visualizer, target_layer):
             heat = cam(input_tensor=x, targets=[target])[0]  # (H, W) in [0, 1]
         if visualizer != "guided_gradcam":
             return heat.astype(np.float32)
-    grads = GuidedBackpropReLUModel(_Scored(copy.deepcopy(net), target))(x.clone(), target_category=0)  # (H, W, 3)
+    # device given: grad-cam 1.5.4 / 1.5.5 require it (later versions take the model's)
+    grads = GuidedBackpropReLUModel(_Scored(copy.deepcopy(net), target), x.device)(x.clone(), target_category=0)  # (H, W, 3)
     heat_gb = np.linalg.norm(grads, axis=-1)
     if visualizer == "guided_gradcam":
         heat_gb = heat_gb * heat

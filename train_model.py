@@ -14,8 +14,7 @@ import torch
 
 from losses import single_view_loss
 from model import SingleViewto3D, model_input
-from runtime import pick_device, seed_everything
-from training import RunFolder, add_common_args, train_loader
+from training import RunFolder, add_common_args, autocast, distribute, float32, grad_scaler, setup, train_loader
 from visualize import gt_shape, pred_shape
 
 
@@ -30,31 +29,35 @@ def get_args_parser():
 
 
 def train_model(args):
-    device = pick_device(args.device)
-    seed_everything(args.seed)
+    device = setup(args)  # this process's device (under torchrun: its rank's), seeded
     run = RunFolder(args, args.type, f"{args.type} training loss")
 
     model = SingleViewto3D(args).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    start_step = run.resume(model, optimizer, expect={"type": args.type, "arch": args.arch, "n_points": args.n_points,
-                                                      "ico_level": args.ico_level, "load_feat": args.load_feat})
+    scaler = grad_scaler(args, device)
+    start_step = run.resume(model, optimizer, scaler, expect={"type": args.type, "arch": args.arch, "n_points": args.n_points,
+                                                              "ico_level": args.ico_level, "load_feat": args.load_feat})
+    net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
-    print(f"training {args.type} on {len(dataset)} views of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) on {device}")
+    run.say(f"training {args.type} on {len(dataset)} views of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) "
+            f"on {device} x {run.world}")
 
-    with run.loop(model, optimizer, start_step) as steps:
+    with run.loop() as steps:
         for step in steps:
             batch = next(batches)
-            pred = model(model_input(batch, args.load_feat, device))
+            with autocast(args, device):
+                pred = net(model_input(batch, args.load_feat, device))
             for key in ("voxels", "points"):
                 batch[key] = batch[key].to(device, non_blocking=True)
-            loss, terms = single_view_loss(pred, batch, args)
+            loss, terms = single_view_loss(float32(pred), batch, args)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             run.step_done(loss, terms)
-            if run.due(args.vis_freq):
+            if run.main and run.due(args.vis_freq):
                 run.picture(batch, pred_shape(pred, 0, args.type), gt_shape(batch, 0, args.type), device)
-    return run.finish(model, optimizer, start_step)
+    return run.finish()
 
 
 if __name__ == "__main__":

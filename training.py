@@ -1,21 +1,38 @@
-"""What the three training scripts share: their common flags, the batch stream, and the run folder.
+"""What the three training scripts share: their common flags, the process setup (device, DDP, AMP), the
+batch stream, and the run folder.
 
 train_model.py, q3_train_implicit.py and q3_train_parametric.py each keep their own loop (the lines
 that make a model differ); everything around it (resume, the loss log, pictures, checkpoints at a
-cadence, Ctrl-C and SIGTERM, the final save) is written once here, so every model trains, resumes
-and saves the same way.
+cadence, Ctrl-C and SIGTERM, the final save, and under torchrun the process group) is written once
+here, so every model trains, resumes, saves and scales the same way.
+
+Under `torchrun --nproc_per_node N script.py ...` each process trains a DistributedDataParallel
+copy of the model on its own device (gloo on CPU, nccl on CUDA) and its own 1/N of every batch;
+--batch_size stays the images per step in total. Plain `python script.py` makes no process group.
 """
+import datetime
 import os
 import signal
 import time
 
 import torch
+import torch.distributed as dist
+from pytorch3d.structures import Meshes
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 import visualize
 from checkpoint import load_checkpoint, restore_rng, save_checkpoint
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
+from runtime import pick_device, seed_everything, speed_flags
+
+# How long a collective waits for a silent rank before the job fails instead of hanging. A rank that
+# crashes brings the job down at once (torchrun stops the others); this is for a rank that stalls. It
+# must exceed the longest legitimate wait: rank 0 building a large dataset's cache while the others
+# wait at the barrier of train_loader, or writing a checkpoint and picture between two steps.
+DIST_TIMEOUT = datetime.timedelta(minutes=30)
+AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
@@ -23,7 +40,8 @@ def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
     p.add_argument("--id", default=run_id, help="run name: outputs go to {output_dir}/{id}/")
     p.add_argument("--output_dir", default=output_dir, help="root folder of runs")
     p.add_argument("--max_iter", type=int, default=10000, help="training steps in total (a resumed run counts on)")
-    p.add_argument("--batch_size", type=int, default=batch_size, help="images per step")
+    p.add_argument("--batch_size", type=int, default=batch_size,
+                   help="images per step in total; under torchrun split evenly over the processes")
     p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate")
     p.add_argument("--arch", default="resnet18", help="encoder: resnet18 (default), resnet34 or resnet50")
     p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="auto",
@@ -38,16 +56,95 @@ def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
                    help="resume from this checkpoint (no value: the run's own checkpoint in {output_dir}/{id}/)")
     p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
     p.add_argument("--seed", type=int, default=0, help="random seed (model init, data order and random samples)")
+    p.add_argument("--amp", choices=["off", "bf16", "fp16"], default="off",
+                   help="autocast the forward pass to bfloat16 (CPU or CUDA) or float16 (CUDA, with a GradScaler); "
+                        "the losses stay float32")
+    p.add_argument("--deterministic", action="store_true",
+                   help="deterministic kernels and no cuDNN autotuning, so a CUDA run repeats bitwise (slower)")
     p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
     return p
 
 
+def rank_world():
+    """(rank, number of processes) of this run: (0, 1) without a process group."""
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+
+
+def setup(args):
+    """The device of this process, after the process group (under torchrun), seeding and backend flags.
+
+    torchrun sets WORLD_SIZE, RANK and LOCAL_RANK; with more than one process, process LOCAL_RANK takes
+    cuda:LOCAL_RANK (--device auto or cuda) or the CPU, and joins the group over nccl or gloo. Every
+    process is seeded alike: the model starts the same everywhere (DDP also broadcasts rank 0's), and
+    the per-step random draws (chamfer samples, UV points, query points) repeat on every rank.
+    """
+    world, local_rank = int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_RANK", 0))
+    if world > 1 and args.device.startswith("cuda:"):
+        raise SystemExit(f"error: under torchrun each process uses cuda:LOCAL_RANK; pass --device cuda or auto, "
+                         f"not {args.device} (choose the cards with CUDA_VISIBLE_DEVICES)")
+    device = pick_device(args.device, local_rank)
+    if args.amp == "fp16" and device.type != "cuda":
+        raise SystemExit("error: --amp fp16 needs CUDA (its GradScaler); on the CPU use --amp bf16")
+    if device.type == "cuda":
+        torch.cuda.set_device(device)  # the current device: nccl, the CUDA RNG state of checkpoints
+    if world > 1:
+        if args.batch_size % world:
+            raise SystemExit(f"error: --batch_size {args.batch_size} (images per step in total) does not split "
+                             f"evenly over {world} processes; pass a multiple of {world}")
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=DIST_TIMEOUT)
+    seed_everything(args.seed)
+    speed_flags(device, args.deterministic)
+    return device
+
+
+def distribute(model, device):
+    """The network the loop calls: DDP around `model` under torchrun (gradients averaged over the
+    ranks during backward), `model` itself otherwise. Keep `model` for saving and pictures.
+
+    On CUDA its batch norm layers become SyncBatchNorm, so statistics are over the global batch and
+    N processes x B/N images compute what one process x B images does (the writeup's batch sizes keep
+    their meaning). PyTorch's SyncBatchNorm runs on GPUs only: a CPU (gloo) run normalises each rank's
+    share on its own, which changes the numbers slightly, not the method.
+    """
+    if not dist.is_initialized():
+        return model
+    if device.type == "cuda":
+        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # in place; same parameters and state_dict keys
+    return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
+                                   gradient_as_bucket_view=True)
+
+
+def autocast(args, device):
+    """The context of the forward pass: bfloat16 / float16 autocast with --amp, a no-op without."""
+    return torch.autocast(device.type, dtype=AMP_DTYPES.get(args.amp), enabled=args.amp != "off")
+
+
+def grad_scaler(args, device):
+    """Loss scaling for --amp fp16 (float16 gradients underflow without it); a pass-through otherwise,
+    so the loop always reads scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update()."""
+    return torch.amp.GradScaler(device.type, enabled=args.amp == "fp16")
+
+
+def float32(pred):
+    """A prediction made under autocast, in float32 for the loss: the chamfer's squared knn distances
+    and the BCE with logits lose digits in 16 bits. A tensor or a Meshes (its vertices)."""
+    if isinstance(pred, Meshes):
+        return pred if pred.verts_padded().dtype == torch.float32 else pred.update_padded(pred.verts_padded().float())
+    return pred.float()
+
+
 def train_loader(args, device, start_step):
-    """The training split and an endless, seeded batch stream that starts where step `start_step` left off."""
+    """The training split and an endless, seeded batch stream that starts where step `start_step` left off
+    (under torchrun, this process's share of every global batch)."""
+    rank, world = rank_world()
+    if rank > 0:
+        dist.barrier()  # rank 0 builds the split's cache first; the others then read it
     dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat)
+    if rank == 0 and world > 1:
+        dist.barrier()
     loader = DataLoader(
         dataset,
-        batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed, start_step),
+        batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed, start_step, rank, world),
         num_workers=args.num_workers,
         collate_fn=collate_batched_R2N2,
         pin_memory=device.type == "cuda",
@@ -67,56 +164,70 @@ class RunFolder:
 
     A script's loop reads:
 
-        with run.loop(model, optimizer, start_step) as steps:
+        start_step = run.resume(model, optimizer, scaler, expect)
+        net = distribute(model, device)
+        with run.loop() as steps:
             for step in steps:
-                ...forward, loss, backward, optimizer.step()...
+                ...forward under autocast(args, device), float32 loss, scaled backward, optimiser step...
                 run.step_done(loss, terms)        # the loss log and checkpoints at their cadence
-                if run.due(args.vis_freq):
+                if run.main and run.due(args.vis_freq):
                     run.picture(...)
-        return run.finish(model, optimizer, start_step)
+        return run.finish()
 
-    Ctrl-C or SIGTERM inside the loop saves the finished steps once and exits with code 130.
+    Under torchrun only rank 0 (run.main) writes files, prints and shows a progress bar; the
+    checkpoint holds the unwrapped model, so it reads as a one-process run's. Ctrl-C or SIGTERM
+    inside the loop saves the finished steps once (rank 0) and exits with code 130 on every rank.
     """
 
     def __init__(self, args, name, loss_title):
         self.args, self.name, self.loss_title = args, name, loss_title
+        self.rank, self.world = rank_world()
+        self.main = self.rank == 0
         self.dir = os.path.join(args.output_dir, args.id)
-        os.makedirs(os.path.join(self.dir, "vis"), exist_ok=True)
+        if self.main:
+            os.makedirs(os.path.join(self.dir, "vis"), exist_ok=True)
         self.ckpt_path = os.path.join(self.dir, f"checkpoint_{name}.pth")
         self.log_path = os.path.join(self.dir, f"loss_{name}.csv")
         self.t_start = time.time()
+        self.start_step = 0
         self.completed = 0  # steps whose optimiser update has been applied
         self.bar = None
-        self._loop = None
+        self.state = None  # (model, optimizer, scaler): what a checkpoint holds
 
-    def resume(self, model, optimizer, expect):
-        """Apply --load_checkpoint (model, optimiser, RNG) and return the step to start from; 0 for a new run."""
-        start_step = 0
+    def say(self, text):
+        """Print once per run (rank 0)."""
+        if self.main:
+            print(text, flush=True)
+
+    def resume(self, model, optimizer, scaler, expect):
+        """Apply --load_checkpoint (model, optimiser, loss scale, RNG) and return the step to start from; 0 for a
+        new run. Every rank reads the checkpoint, so a run resumes under any number of processes."""
+        self.state = (model, optimizer, scaler)
         if self.args.load_checkpoint:
             path = self.ckpt_path if self.args.load_checkpoint == "auto" else self.args.load_checkpoint
             ckpt = load_checkpoint(path, expect=expect)
             model.load_state_dict(ckpt["model"])
             optimizer.load_state_dict(ckpt["optimizer"])
-            start_step = ckpt["step"]
+            if scaler.is_enabled() and "scaler" in ckpt:
+                scaler.load_state_dict(ckpt["scaler"])
+            self.start_step = ckpt["step"]
             restore_rng(ckpt)
-            print(f"resumed from {path} at step {start_step}")
-        if start_step == 0 or not os.path.isfile(self.log_path):
+            self.say(f"resumed from {path} at step {self.start_step}")
+        if self.main and (self.start_step == 0 or not os.path.isfile(self.log_path)):
             with open(self.log_path, "w") as f:
                 f.write("step,loss,terms,seconds\n")
-        return start_step
+        return self.start_step
 
-    def loop(self, model, optimizer, start_step):
+    def loop(self):
         """Context manager yielding the steps start_step .. max_iter - 1 under a progress bar (see the class)."""
-        self._loop = (model, optimizer)
-        self.completed = start_step
+        self.completed = self.start_step
         return self
 
     def __enter__(self):
-        signal.signal(signal.SIGTERM, _raise_interrupt)  # a scheduler's kill saves as Ctrl-C does
-        model, _ = self._loop
-        model.train()
+        signal.signal(signal.SIGTERM, _raise_interrupt)  # a scheduler's (or torchrun's) kill saves as Ctrl-C does
+        self.state[0].train()
         self.bar = tqdm(range(self.completed, self.args.max_iter), initial=self.completed, total=self.args.max_iter,
-                        desc=f"train {self.name}", dynamic_ncols=True)
+                        desc=f"train {self.name}", dynamic_ncols=True, disable=not self.main)
         return self._steps()
 
     def _steps(self):
@@ -125,16 +236,16 @@ class RunFolder:
             # After the whole step (the script's picture included), so the RNG state saved is the one
             # an uninterrupted run has at this point and a resumed run continues identically.
             if self.due(self.args.save_freq) and self.completed != self.args.max_iter:
-                self.save(self.completed, *self._loop)
+                self.save(self.completed)
 
     def __exit__(self, exc_type, exc, tb):
         self.bar.close()
         if exc_type is KeyboardInterrupt:
-            model, optimizer = self._loop
-            print(f"\ninterrupted: saving the checkpoint after {self.completed} steps")
-            self.save(self.completed, model, optimizer)
-            print(f"saved {self.ckpt_path}; resume with --load_checkpoint")
-            raise SystemExit(130)
+            if self.main:
+                print(f"\ninterrupted: saving the checkpoint after {self.completed} steps")
+                self.save(self.completed)
+                print(f"saved {self.ckpt_path}; resume with --load_checkpoint", flush=True)
+            raise SystemExit(130)  # no teardown of the process group: the other ranks may be gone already
         return False
 
     def due(self, freq):
@@ -145,20 +256,28 @@ class RunFolder:
         """After an optimiser step: count it; at --log_freq (and before a checkpoint) log the loss and check it
         (the checkpoint itself is written once the step's body is over).
 
-        The loss and its terms stay tensors until then, so a GPU step never waits for the host.
+        The loss and its terms stay tensors until then, so a GPU step never waits for the host. Under
+        torchrun they are averaged over the ranks there (every rank calls this at the same steps), so the
+        log holds the global batch's loss, as a one-process run's.
         """
         self.completed += 1
         done = self.completed
         if self.due(self.args.log_freq) or self.due(self.args.save_freq) or done == self.args.max_iter:
-            value = loss.item()
+            values = torch.stack([loss.detach().float(), *(torch.as_tensor(v, dtype=torch.float32, device=loss.device)
+                                                           for v in terms.values())])  # (1 + terms,)
+            if self.world > 1:
+                dist.all_reduce(values)
+                values /= self.world
+            value, *term_values = values.tolist()
             if value != value or abs(value) == float("inf"):
                 raise SystemExit(f"error: the loss became {value} by step {done}; lower --lr "
                                  f"(the last good checkpoint is {self.ckpt_path})")
-            terms = {k: float(v) for k, v in terms.items()}
-            self.bar.set_postfix(loss=f"{value:.4f}", **{k: f"{v:.4g}" for k, v in terms.items()})
-            with open(self.log_path, "a") as f:
-                f.write(f"{done},{value:.6f},{' '.join(f'{k}={v:.6f}' for k, v in terms.items())},"
-                        f"{time.time() - self.t_start:.1f}\n")
+            if self.main:
+                terms = dict(zip(terms, term_values))
+                self.bar.set_postfix(loss=f"{value:.4f}", **{k: f"{v:.4g}" for k, v in terms.items()})
+                with open(self.log_path, "a") as f:
+                    f.write(f"{done},{value:.6f},{' '.join(f'{k}={v:.6f}' for k, v in terms.items())},"
+                            f"{time.time() - self.t_start:.1f}\n")
 
     def picture(self, batch, pred, gt, device):
         """vis/{name}_{step}.png: input | prediction | ground truth of the batch's first example."""
@@ -168,19 +287,28 @@ class RunFolder:
             batch["R"][0].to(device), batch["T"][0].to(device), batch["K"][0].to(device),
             title=f"{self.args.id} step {step}, {batch['model_id'][0]} view {batch['view'][0]}")
 
-    def save(self, step, model, optimizer):
-        """The checkpoint (atomically) and the loss curve so far."""
-        save_checkpoint(self.ckpt_path, model, optimizer, step, self.args)
+    def save(self, step):
+        """The checkpoint (atomically) and the loss curve so far; rank 0 only (the ranks' models are equal)."""
+        if not self.main:
+            return
+        model, optimizer, scaler = self.state
+        extra = {"scaler": scaler.state_dict()} if scaler.is_enabled() else None
+        save_checkpoint(self.ckpt_path, model, optimizer, step, self.args, extra)
         rows = [line.split(",") for line in open(self.log_path).read().splitlines()[1:]]
         if rows:
             visualize.save_loss_curve([int(r[0]) for r in rows], [float(r[1]) for r in rows],
                                       os.path.join(self.dir, f"loss_{self.name}.png"), f"{self.args.id}: {self.loss_title}")
 
-    def finish(self, model, optimizer, start_step):
+    def finish(self):
         """The final checkpoint and a one-line speed summary; returns the checkpoint's path."""
-        self.save(self.args.max_iter, model, optimizer)
+        self.save(self.args.max_iter)
         elapsed = time.time() - self.t_start
-        steps_run = self.args.max_iter - start_step
-        print(f"{steps_run} steps in {elapsed:.0f} s ({steps_run / max(elapsed, 1e-9):.2f} it/s)")
-        print(f"checkpoint: {self.ckpt_path}")
+        steps_run = self.args.max_iter - self.start_step
+        self.say(f"{steps_run} steps in {elapsed:.0f} s ({steps_run / max(elapsed, 1e-9):.2f} it/s)")
+        self.say(f"checkpoint: {self.ckpt_path}")
+        if dist.is_initialized():
+            # The barrier lets gloo's threads finish with the last collectives (they need the GIL to free
+            # their tensors) before the group is torn down; without it the teardown can deadlock at exit.
+            dist.barrier()
+            dist.destroy_process_group()
         return self.ckpt_path
