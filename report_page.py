@@ -213,7 +213,7 @@ def render_html(blocks):
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}"
              "pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.85em}"
              "table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:right}"
-             "td:first-child,th:first-child{text-align:left}.figs img{max-width:520px;max-height:300px;margin:.3em;"
+             "td:first-child,th:first-child{text-align:left}.figs img{max-width:100%;max-height:320px;margin:.3em;"
              "border:1px solid #ddd}h2{border-bottom:1px solid #ddd;margin-top:2em}")
     return (f"<!doctype html><html><head><meta charset=utf-8><title>Single view to 3D: report</title><style>{style}</style>"
             f"</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
