@@ -22,7 +22,7 @@ from losses import occupancy_loss
 from model import OccupancyNetwork, model_input
 from occupancy import sample_query_points, training_labels
 from runtime import pick_device, seed_everything
-from training import RunFolder, add_common_args, train_loader
+from training import RunFolder, add_common_args, check_common_args, check_positive, train_loader
 from visualize import gt_shape
 
 
@@ -42,6 +42,10 @@ def get_args_parser():
 
 
 def train(args):
+    check_common_args(args, "implicit")  # before the run folder, the model or any download exists
+    check_positive(args, "num_points_to_sample")
+    if not args.surface_sigma > 0:
+        raise SystemExit(f"error: --surface_sigma must be positive, not {args.surface_sigma}; the default is 0.02")
     args.model_type = "occupancy"  # what eval_q3.py checks and rebuilds
     device = pick_device(args.device)
     seed_everything(args.seed)
