@@ -17,8 +17,10 @@ import torch
 from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 
+import cli
 from losses import single_view_loss
-from model import SingleViewto3D, model_input
+from model import ARCHS, SingleViewto3D, model_input
+from dataset_location import resolve_dataset_dir
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
 from runtime import pick_device, seed_everything, speed_flags
 from training import autocast, float32, grad_scaler
@@ -61,23 +63,28 @@ def loader_rate(loader, batch_size, steps):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=cli.Defaults, usage=cli.USAGE)
     p.add_argument("--type", choices=["vox", "point", "mesh"], default="vox", help="output representation")
     p.add_argument("--batch_size", type=int, default=32, help="images per step")
     p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
     p.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
     p.add_argument("--n_points", type=int, default=1000, help="points predicted (point) / sampled per mesh")
     p.add_argument("--ico_level", type=int, default=4, help="ico-sphere level of the mesh decoder")
-    p.add_argument("--arch", default="resnet18", help="encoder architecture")
+    p.add_argument("--arch", choices=list(ARCHS), default="resnet18", help="encoder architecture")
     p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="no", help="ImageNet weights (speed is the same)")
     p.add_argument("--load_feat", action="store_true", help="train from precomputed feats.npy instead of images")
     p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate")
     p.add_argument("--amp", choices=["off", "bf16", "fp16"], default="off", help="autocast of the forward pass")
     p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
     p.add_argument("--seed", type=int, default=0, help="random seed")
-    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    p.add_argument("--dataset_dir", default=None,
+                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
+                        "then the embedded chairs in data/r2n2_synth")
     args = p.parse_args()
+    for flag, minimum in (("batch_size", 1), ("steps", 1), ("n_points", 1), ("num_workers", 0), ("ico_level", 0)):
+        if getattr(args, flag) < minimum:
+            p.error(f"--{flag} must be at least {minimum}, not {getattr(args, flag)}")
+    resolve_dataset_dir(args.dataset_dir)  # a wrong dataset is one line, before the model (and any download)
     args.w_chamfer, args.w_smooth = 1.0, 0.1  # the writeup's loss weights
     device = pick_device(args.device)
     if args.amp == "fp16" and device.type != "cuda":

@@ -14,12 +14,13 @@ import os
 
 from tabulate import tabulate
 
+import cli
 import visualize
 from runtime import atomic_write
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=cli.Defaults, usage=cli.USAGE)
     p.add_argument("metrics", nargs="+", help="metrics_*.json files written by eval_model.py / eval_q3.py")
     p.add_argument("--label", default="name", help="metrics field that names each row (name, type, id, n_points, ...)")
     p.add_argument("--out", required=True, help="folder for comparison.md and f1_curves.png")

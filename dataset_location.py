@@ -29,9 +29,10 @@ def resolve_dataset_dir(dataset_dir=None, build_if_missing=True):
         if value:
             value = os.path.abspath(os.path.expanduser(value))
             if not os.path.isfile(os.path.join(value, SPLITS_FILE)):
+                what = "does not exist" if not os.path.exists(value) else f"has no {SPLITS_FILE}"
                 raise SystemExit(
-                    f"error: dataset folder {value} (from {source}) has no {SPLITS_FILE}; point {source} at the "
-                    "folder holding shapenet/, r2n2/ and the split file, or unset it to use the embedded chairs"
+                    f"error: dataset folder {value} (from {source}) {what}; point {source} at the folder holding "
+                    f"shapenet/, r2n2/ and {SPLITS_FILE} (README: real R2N2 data), or unset it to use the embedded chairs"
                 )
             return value
     if not os.path.isfile(os.path.join(EMBEDDED_DATASET, SPLITS_FILE)):
@@ -39,6 +40,7 @@ def resolve_dataset_dir(dataset_dir=None, build_if_missing=True):
             raise SystemExit(f"error: the embedded dataset {EMBEDDED_DATASET} is not built; run `make data`")
         from synthetic_dataset import build_dataset
 
-        print(f"Building the embedded chair dataset in {EMBEDDED_DATASET} (once; a few minutes)")
+        print(f"Building the embedded chair dataset in {EMBEDDED_DATASET} (once: 3-10 minutes on 2 CPU cores; "
+              "`make data` does the same)")
         build_dataset(EMBEDDED_DATASET)
     return EMBEDDED_DATASET

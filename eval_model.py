@@ -17,18 +17,18 @@ import argparse
 import os
 
 from checkpoint import load_model
-from evaluation import (add_common_eval_args, evaluate, iso_name, iso_shift, make_predict, print_summary, test_data,
-                        write_metrics)
+from evaluation import (add_common_eval_args, check_eval_args, evaluate, iso_name, iso_shift, make_predict,
+                        print_summary, test_data, write_metrics)
 from runtime import pick_device
 
 
 def get_args_parser():
-    p = argparse.ArgumentParser(description="Evaluate an image -> 3D model on the test split")
+    p = argparse.ArgumentParser(description="Evaluate an image -> 3D model on the test split (writeup 2.1-2.5)")
     p.add_argument("--type", choices=["vox", "point", "mesh"], required=True, help="representation of the checkpoint")
     p.add_argument("--id", default="q2", help="run name: results go to {output_dir}/{id}/")
-    p.add_argument("--output_dir", default="./test_outputs", help="root folder of results")
+    p.add_argument("--output_dir", default="./test_outputs", help="root folder of results; the default is the writeup's")
     p.add_argument("--checkpoint_path", required=True, help="checkpoint written by train_model.py")
-    p.add_argument("--n_points", type=int, default=None, help="points the point model predicts (checked against the checkpoint)")
+    p.add_argument("--n_points", type=int, default=None, help="point only: points the model predicts, checked against the checkpoint (not given: the checkpoint's)")
     p.add_argument("--isovalue", type=float, default=0.5,
                    help="vox only: occupancy probability at which marching cubes cuts the surface (0 < t < 1)")
     return add_common_eval_args(p)
@@ -38,6 +38,7 @@ def main(args):
     iso_shift(args.isovalue)  # its range check, before any loading
     if args.type != "vox" and args.isovalue != 0.5:
         raise SystemExit(f"error: --isovalue applies to --type vox; a {args.type} prediction has no level to cut")
+    check_eval_args(args)  # the numbers, the checkpoint's file and the dataset, before anything is loaded or written
     name = iso_name(args.type, args.isovalue) if args.type == "vox" else args.type
     device = pick_device(args.device)
     model, train_args, ckpt = load_model(args.checkpoint_path, device, expect={"type": args.type, "model_type": None})

@@ -19,36 +19,42 @@ import argparse
 import os
 
 from checkpoint import load_model
-from evaluation import (add_common_eval_args, evaluate, iso_name, iso_shift, make_predict, print_summary, test_data,
-                        write_metrics)
+from evaluation import (add_common_eval_args, check_eval_args, evaluate, iso_name, iso_shift, make_predict,
+                        print_summary, test_data, write_metrics)
 from runtime import pick_device
 
 TYPES = {"occupancy": ("vox",), "parametric": ("point", "mesh")}  # the representations each model is scored as
+DEFAULT_IDS = {"occupancy": "q3_implicit", "parametric": "q3_parametric"}  # the training scripts' default --id
 
 
 def get_args_parser():
-    p = argparse.ArgumentParser(description="Evaluate an implicit or parametric image -> 3D model on the test split")
+    p = argparse.ArgumentParser(description="Evaluate an implicit or parametric image -> 3D model on the test split "
+                                            "(writeup 3.1, 3.2)")
     p.add_argument("--model_type", choices=list(TYPES), required=True,
                    help="occupancy (q3_train_implicit.py) or parametric (q3_train_parametric.py)")
     p.add_argument("--type", choices=["vox", "point", "mesh"], required=True,
                    help="what is scored: vox for occupancy (surface of the queried grid); point or mesh for parametric")
-    p.add_argument("--id", default="q3", help="run name: results go to {output_dir}/{id}/")
-    p.add_argument("--output_dir", default="./test_outputs", help="root folder of results")
+    p.add_argument("--id", default=None,
+                   help="run name: results go to {output_dir}/{id}/; when not given, the training script's id: "
+                        "q3_implicit for --model_type occupancy, q3_parametric for parametric")
+    p.add_argument("--output_dir", default="./test_outputs", help="root folder of results; the default is the writeup's")
     p.add_argument("--checkpoint_path", required=True, help="checkpoint written by q3_train_implicit.py or q3_train_parametric.py")
     p.add_argument("--eval_res", type=int, default=None,
-                   help="occupancy only: resolution of the query grid over the cube [-0.5, 0.5]^3 (default 32; 64, 128 ...)")
+                   help="occupancy only: resolution of the query grid over the cube [-0.5, 0.5]^3 (not given: 32; 64, 128 ...)")
     p.add_argument("--isovalue", type=float, default=0.5,
                    help="occupancy only: probability at which marching cubes cuts the surface (0 < t < 1)")
     p.add_argument("--n_points", type=int, default=None,
                    help="parametric only: points of the regular UV grid, rounded to a square per patch "
-                        "(default: the checkpoint's --n_points)")
+                        "(not given: the checkpoint's --n_points)")
     p.add_argument("--chunk", type=int, default=65536,
                    help="occupancy only: most query points per decoder pass (bounds memory at any --eval_res)")
     return add_common_eval_args(p)
 
 
 def check_args(args):
-    """One-line errors for flag combinations that do not fit the model type."""
+    """One-line errors for flag combinations that do not fit the model type; fills in the default --id."""
+    if args.id is None:
+        args.id = DEFAULT_IDS[args.model_type]
     if args.type not in TYPES[args.model_type]:
         raise SystemExit(f"error: --model_type {args.model_type} is scored as --type {' or '.join(TYPES[args.model_type])}, "
                          f"not {args.type}")
@@ -63,6 +69,9 @@ def check_args(args):
         raise SystemExit(f"error: --eval_res must be at least 2, not {args.eval_res}")
     if args.n_points is not None and args.n_points < 1:
         raise SystemExit(f"error: --n_points must be positive, not {args.n_points}")
+    if args.chunk < 1:
+        raise SystemExit(f"error: --chunk must be at least 1, not {args.chunk}; pass --chunk 65536 or less for less memory")
+    check_eval_args(args)
 
 
 def main(args):

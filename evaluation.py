@@ -16,24 +16,44 @@ from pytorch3d.structures import Meshes
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+import cli
 import visualize
+from dataset_location import resolve_dataset_dir
 from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores, sample_surfaces
 from model import OccupancyNetwork, ParametricNetwork, model_input
 from r2n2_custom import R2N2, collate_batched_R2N2
+from r2n2_layout import split_names
 from runtime import atomic_write
 from utils_vox import voxels_to_meshes
 
 
 def add_common_eval_args(p):
     """The flags eval_model.py and eval_q3.py share: what is evaluated, where, and how fast."""
+    p.usage, p.formatter_class = cli.USAGE, cli.Defaults  # defaults in --help; a usage error in two short lines
     p.add_argument("--vis_freq", type=int, default=100, help="write a picture every this many test examples (0: none)")
     p.add_argument("--batch_size", type=int, default=16, help="test images per forward pass")
-    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
+    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes (0: load in the main process)")
     p.add_argument("--all_views", action="store_true", help="evaluate every view of every test chair, not one")
-    p.add_argument("--split", default="test", help="split to evaluate")
+    p.add_argument("--split", default="test", help="split to evaluate (a key of the dataset's split file)")
     p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
-    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    p.add_argument("--dataset_dir", default=None,
+                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
+                        "then the embedded chairs in data/r2n2_synth")
     return p
+
+
+def check_eval_args(args):
+    """One-line errors for the common flags, before the checkpoint is loaded or any folder is created."""
+    for flag, minimum in (("batch_size", 1), ("num_workers", 0), ("vis_freq", 0)):
+        value = getattr(args, flag)
+        if value < minimum:
+            raise SystemExit(f"error: --{flag} must be at least {minimum}, not {value}; pass --{flag} {minimum} or more")
+    if not os.path.isfile(args.checkpoint_path):
+        raise SystemExit(f"error: --checkpoint_path {args.checkpoint_path} does not exist; pass the path printed at "
+                         "the end of training")
+    splits = split_names(resolve_dataset_dir(args.dataset_dir))
+    if args.split not in splits:
+        raise SystemExit(f"error: --split {args.split} is not in the dataset's split file; choose one of {', '.join(splits)}")
 
 
 def prediction_points(pred, kind, first_index):
@@ -180,7 +200,8 @@ def print_summary(summary, path, per_second, device):
 
 
 def test_data(args, load_feat):
-    """The evaluated split in a fixed order, and the output folders {output_dir}/{id}/ and its vis/."""
+    """The evaluated split in a fixed order, and the output folders {output_dir}/{id}/ and its vis/ (created only
+    once the split has loaded, so a dataset error leaves no folders)."""
     dataset = R2N2(args.split, args.dataset_dir, views="all" if args.all_views else "one", return_feats=load_feat)
     loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
                         collate_fn=collate_batched_R2N2)

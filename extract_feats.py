@@ -17,23 +17,32 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+import cli
 from dataset_location import resolve_dataset_dir
 from checkpoint import load_model
-from model import ImageEncoder
+from model import ARCHS, ImageEncoder
 from r2n2_layout import IMAGE_SIZE, model_paths, read_png, read_split, split_names, view_png
 from runtime import atomic_write, pick_device
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--arch", default="resnet18", help="encoder architecture when no checkpoint is given")
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=cli.Defaults, usage=cli.USAGE)
+    p.add_argument("--arch", choices=list(ARCHS), default="resnet18", help="encoder architecture when no checkpoint is given")
     p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="auto", help="ImageNet weights for the encoder")
-    p.add_argument("--checkpoint_path", default=None, help="use the encoder of this trained model instead (any training script)")
+    p.add_argument("--checkpoint_path", default=None,
+                   help="use the encoder of this trained model (any training script); not given: --arch with --pretrained")
     p.add_argument("--batch_size", type=int, default=48, help="images per forward pass")
     p.add_argument("--overwrite", action="store_true", help="replace existing feats.npy files")
     p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
-    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    p.add_argument("--dataset_dir", default=None,
+                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
+                        "then the embedded chairs in data/r2n2_synth")
     args = p.parse_args()
+    if args.batch_size < 1:
+        p.error(f"--batch_size must be at least 1, not {args.batch_size}")
+    if args.checkpoint_path and not os.path.isfile(args.checkpoint_path):
+        p.error(f"--checkpoint_path {args.checkpoint_path} does not exist")
+    dataset_dir = resolve_dataset_dir(args.dataset_dir)  # before the encoder (and any download)
 
     device = pick_device(args.device)
     if args.checkpoint_path:
@@ -45,7 +54,6 @@ def main():
         encoder = ImageEncoder(args.arch, args.pretrained)
     encoder = encoder.to(device).eval()
 
-    dataset_dir = resolve_dataset_dir(args.dataset_dir)
     models = {}
     for split in split_names(dataset_dir):
         for model_id, _ in read_split(dataset_dir, split):

@@ -22,35 +22,42 @@ import visualize
 from losses import chamfer_loss, smoothness_loss, voxel_loss
 from metrics import N_EVAL_POINTS, f1_scores, sample_surfaces
 from r2n2_custom import R2N2
+import cli
 from runtime import atomic_write, pick_device, seed_everything
 from utils_vox import voxels_to_meshes
 
-# Per representation: (learning rate, iterations), chosen so each fit converges in under 3 minutes on 2 CPU cores.
-DEFAULTS = {"vox": (0.05, 1000), "point": (0.01, 1000), "mesh": (0.01, 1000)}
+# Per representation: the learning rate, chosen so each fit (1000 steps) converges in under 3 minutes on 2 CPU cores.
+DEFAULT_LR = {"vox": 0.05, "point": 0.01, "mesh": 0.01}
 GIF_SIZE = 192  # pixels of the turntable frames
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=cli.Defaults, usage=cli.USAGE)
 parser.add_argument("--type", choices=["vox", "point", "mesh"], default="vox", help="representation to fit")
-parser.add_argument("--max_iter", type=int, default=None, help="optimisation steps (default: 1000)")
-parser.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: vox 0.05, point/mesh 0.01)")
+parser.add_argument("--max_iter", type=int, default=1000, help="optimisation steps")
+parser.add_argument("--lr", type=float, default=None, help="Adam learning rate (not given: 0.05 for vox, 0.01 for point and mesh)")
 parser.add_argument("--n_points", type=int, default=2000, help="points in the point cloud / sampled per step on meshes")
 parser.add_argument("--w_chamfer", type=float, default=1.0, help="weight of the chamfer term (mesh)")
 parser.add_argument("--w_smooth", type=float, default=0.1, help="weight of the Laplacian smoothing term (mesh)")
 parser.add_argument("--ico_level", type=int, default=4, help="subdivision level of the source ico-sphere (mesh)")
 parser.add_argument("--index", type=int, default=0, help="which chair of the split to fit")
 parser.add_argument("--split", default="train", help="split the chair comes from")
-parser.add_argument("--save_dir", default="./output", help="folder for predictions and pictures")
+parser.add_argument("--save_dir", "--output_dir", dest="save_dir", default="./output",
+                    help="folder for predictions and pictures (--output_dir is the same flag; the default is the writeup's)")
 parser.add_argument("--save_predictions", action="store_true", help="write the fitted shape (.npy / .ply / .obj)")
 parser.add_argument("--save_visualizations", action="store_true", help="write a 'source | target' PNG and turntable GIF")
 parser.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:1, ...")
 parser.add_argument("--seed", type=int, default=0, help="random seed")
-parser.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+parser.add_argument("--dataset_dir", default=None,
+                    help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, then the embedded "
+                         "chairs in data/r2n2_synth")
 args = parser.parse_args()
-lr, max_iter = DEFAULTS[args.type]
-args.lr = lr if args.lr is None else args.lr
-args.max_iter = max_iter if args.max_iter is None else args.max_iter
-if args.max_iter < 1 or args.n_points < 1:
-    parser.error("--max_iter and --n_points must be positive")
+args.lr = DEFAULT_LR[args.type] if args.lr is None else args.lr
+for flag in ("max_iter", "n_points"):
+    if getattr(args, flag) < 1:
+        parser.error(f"--{flag} must be at least 1, not {getattr(args, flag)}")
+if args.ico_level < 0 or args.index < 0:
+    parser.error("--ico_level and --index must be 0 or more")
+if not args.lr > 0:
+    parser.error(f"--lr must be positive, not {args.lr}")
 
 device = pick_device(args.device)
 seed_everything(args.seed)

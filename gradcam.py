@@ -42,7 +42,9 @@ import torch
 from tqdm import tqdm
 
 import visualize
+import cli
 from checkpoint import load_model
+from dataset_location import resolve_dataset_dir
 from r2n2_custom import R2N2, collate_batched_R2N2
 from runtime import atomic_write, pick_device, seed_everything
 from saliency import (ERROR_DRAWN_POINTS, ERROR_VMAX, PART_LABELS, TARGETS, VISUALIZERS, ChannelsFirst, ShapeTarget,
@@ -51,19 +53,25 @@ from saliency import (ERROR_DRAWN_POINTS, ERROR_VMAX, PART_LABELS, TARGETS, VISU
 
 
 def get_args_parser():
-    p = argparse.ArgumentParser(description="Saliency maps and error pictures for a trained image -> 3D model")
+    p = argparse.ArgumentParser(description="Saliency maps and error pictures for a trained image -> 3D model (writeup 2.6)",
+                                formatter_class=cli.Defaults, usage=cli.USAGE)
     p.add_argument("--type", choices=["vox", "point", "mesh"], required=True, help="representation of the checkpoint")
     p.add_argument("--checkpoint_path", required=True, help="checkpoint written by train_model.py")
-    p.add_argument("--max_iter", type=int, default=10, help="how many test examples to interpret (the first ones)")
+    p.add_argument("--max_iter", type=int, default=10,
+                   help="how many test examples to explain (the first ones of the split; the writeup's name for it: "
+                        "no training happens here)")
     p.add_argument("--visualizer", choices=VISUALIZERS, default="gradcam++", help="saliency method")
     p.add_argument("--target", choices=TARGETS, default="shape",
                    help="what the saliency explains: the whole shape, or one part (legs, seat, back); see the docstring")
     p.add_argument("--target_layer", default="encoder.features.7",
-                   help="dotted path of the module GradCAM reads, in the model (default: layer4 of the ResNet, "
-                        "its last residual stage); e.g. encoder.features.6 for layer3")
-    p.add_argument("--output_dir", default=None, help="folder of the pictures (default: ./output/{visualizer}_visualizations/{type})")
+                   help="dotted path of the module GradCAM reads, in the model (encoder.features.7 is layer4 of the "
+                        "ResNet, its last residual stage); e.g. encoder.features.6 for layer3")
+    p.add_argument("--output_dir", default=None,
+                   help="folder of the pictures (not given: ./output/{visualizer}_visualizations/{type}, as the writeup)")
     p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
-    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    p.add_argument("--dataset_dir", default=None,
+                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
+                        "then the embedded chairs in data/r2n2_synth")
     p.add_argument("--seed", type=int, default=0, help="seed of the points sampled on predicted surfaces")
     return p
 
@@ -98,10 +106,14 @@ def save_pictures(out_dir, name, args, batch, pred, maps, shares, error, title):
 
 
 def main(args):
+    if args.max_iter < 1:
+        raise SystemExit(f"error: --max_iter {args.max_iter}: it is the number of test examples to explain; pass 1 or more")
+    if not os.path.isfile(args.checkpoint_path):
+        raise SystemExit(f"error: --checkpoint_path {args.checkpoint_path} does not exist; pass the path printed at the "
+                         "end of train_model.py")
+    resolve_dataset_dir(args.dataset_dir)  # a wrong dataset is one line, before anything is loaded or written
     device = pick_device(args.device)
     seed_everything(args.seed)
-    if args.max_iter < 1:
-        raise SystemExit(f"error: --max_iter {args.max_iter}: interpret at least one example")
     model, train_args, ckpt = load_model(args.checkpoint_path, device, expect={"type": args.type, "model_type": None})
     if train_args.load_feat:
         raise SystemExit(f"error: {args.checkpoint_path} was trained on precomputed features (--load_feat), so it has "

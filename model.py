@@ -1,4 +1,8 @@
 """Networks: an image encoder and one decoder per 3D representation."""
+import contextlib
+import io
+import os
+import socket
 import sys
 
 import torch
@@ -14,12 +18,52 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 ARCHS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048}
 
 
+def imagenet_cache_path(arch):
+    """Where torch hub keeps (and looks for) torchvision's ImageNet weights of `arch`."""
+    url = torchvision.models.get_model_weights(arch).IMAGENET1K_V1.url
+    return os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(url))
+
+
+def no_weights_error(arch, why):
+    """The one line --pretrained yes stops with when the weights cannot be had: where to put the file."""
+    url = torchvision.models.get_model_weights(arch).IMAGENET1K_V1.url
+    return (f"error: --pretrained yes, but there are no ImageNet weights for {arch} ({why}); download {url} "
+            f"to {imagenet_cache_path(arch)}, or pass --pretrained auto or no")
+
+
+def imagenet_state_dict(arch, timeout=30):
+    """(state_dict, None) of torchvision's ImageNet weights for `arch`, or (None, why not).
+
+    torch hub's cache ($TORCH_HOME/hub/checkpoints) first; otherwise one quiet download attempt (no
+    progress bar, and torch hub's "Downloading: URL" line, on stdout or stderr by version, is swallowed) whose network
+    calls give up after `timeout` seconds, so an offline machine sees only the caller's one-line note.
+    """
+    weights = torchvision.models.get_model_weights(arch).IMAGENET1K_V1
+    cached = imagenet_cache_path(arch)
+    if os.path.isfile(cached):
+        try:
+            return torch.load(cached, map_location="cpu", weights_only=True), None
+        except Exception as e:  # a truncated or corrupt file
+            return None, f"{cached} is unreadable ({type(e).__name__}); delete it"
+    old_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            state = weights.get_state_dict(progress=False, check_hash=True)
+        print(f"note: downloaded the ImageNet weights of {arch} to {cached}", file=sys.stderr)
+        return state, None
+    except Exception as e:  # offline, blocked, a proxy's error page, a hash mismatch
+        return None, f"not in torch hub's cache and the download failed: {type(e).__name__}"
+    finally:
+        socket.setdefaulttimeout(old_timeout)
+
+
 class ImageEncoder(nn.Module):
     """A torchvision ResNet without its classifier: (B, 137, 137, 3) RGB in [0, 1] -> (B, C) feature.
 
     pretrained: "yes" needs the ImageNet weights (from torch hub's cache or a download), "no" starts
-    from random weights, "auto" uses the weights when they can be had and otherwise says so and
-    starts from random weights.
+    from random weights, "auto" uses the weights when they can be had and otherwise says so in one
+    line and starts from random weights (see imagenet_state_dict).
     """
 
     def __init__(self, arch="resnet18", pretrained="auto"):
@@ -29,16 +73,15 @@ class ImageEncoder(nn.Module):
         net = getattr(torchvision.models, arch)(weights=None)
         self.pretrained = False
         if pretrained in ("auto", "yes"):
-            weights = torchvision.models.get_model_weights(arch).IMAGENET1K_V1
-            try:
-                net.load_state_dict(weights.get_state_dict(progress=False))
+            state, why = imagenet_state_dict(arch)
+            if state is not None:
+                net.load_state_dict(state)
                 self.pretrained = True
-            except Exception as e:  # offline, blocked, or a corrupt cache file
-                if pretrained == "yes":
-                    raise SystemExit(f"error: --pretrained yes, but the ImageNet weights of {arch} cannot be had ({e}); "
-                                     f"put {weights.url.rsplit('/', 1)[-1]} in {torch.hub.get_dir()}/checkpoints or use --pretrained auto") from None
-                print(f"note: ImageNet weights for {arch} unavailable ({type(e).__name__}); the encoder starts from "
-                      "random weights", file=sys.stderr)
+            elif pretrained == "yes":
+                raise SystemExit(no_weights_error(arch, why))
+            else:
+                print(f"note: no ImageNet weights for {arch} ({why}); the encoder starts from random weights "
+                      f"(--pretrained no skips the try; {imagenet_cache_path(arch)} is where they go)", file=sys.stderr)
         self.features = nn.Sequential(*list(net.children())[:-1])  # up to global average pooling
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)

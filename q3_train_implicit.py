@@ -21,7 +21,8 @@ import torch
 from losses import occupancy_loss
 from model import OccupancyNetwork, model_input
 from occupancy import sample_query_points, training_labels
-from training import RunFolder, add_common_args, autocast, distribute, float32, grad_scaler, setup, train_loader
+from training import (RunFolder, add_common_args, autocast, check_common_args, check_positive, distribute, float32,
+                      grad_scaler, setup, train_loader)
 from visualize import gt_shape
 
 
@@ -41,6 +42,10 @@ def get_args_parser():
 
 
 def train(args):
+    check_common_args(args, "implicit")  # before the run folder, the model or any download exists
+    check_positive(args, "num_points_to_sample")
+    if not args.surface_sigma > 0:
+        raise SystemExit(f"error: --surface_sigma must be positive, not {args.surface_sigma}; the default is 0.02")
     args.model_type = "occupancy"  # what eval_q3.py checks and rebuilds
     device = setup(args)  # this process's device (under torchrun: its rank's), seeded
     run = RunFolder(args, "implicit", "occupancy BCE")  # checkpoint_implicit.pth, loss_implicit.csv, vis/implicit_*.png

@@ -20,7 +20,8 @@ import torch
 
 from losses import chamfer_to_samples
 from model import ParametricNetwork, model_input
-from training import RunFolder, add_common_args, autocast, distribute, float32, grad_scaler, setup, train_loader
+from training import (RunFolder, add_common_args, autocast, check_common_args, distribute, float32, grad_scaler, setup,
+                      train_loader)
 from visualize import gt_shape
 
 
@@ -38,6 +39,7 @@ def get_args_parser():
 
 
 def train(args):
+    check_common_args(args, "parametric")  # before the run folder, the model or any download exists
     if args.n_patches < 1 or args.n_points < args.n_patches:
         raise SystemExit(f"error: need 1 <= --n_patches <= --n_points, got --n_patches {args.n_patches} "
                          f"--n_points {args.n_points}")

@@ -14,12 +14,13 @@ import torch
 
 from losses import single_view_loss
 from model import SingleViewto3D, model_input
-from training import RunFolder, add_common_args, autocast, distribute, float32, grad_scaler, setup, train_loader
+from training import (RunFolder, add_common_args, autocast, check_common_args, check_positive, distribute, float32,
+                      grad_scaler, setup, train_loader)
 from visualize import gt_shape, pred_shape
 
 
 def get_args_parser():
-    p = argparse.ArgumentParser(description="Train an image -> 3D model", add_help=True)
+    p = argparse.ArgumentParser(description="Train an image -> 3D model (writeup 2.1-2.3, 2.5)")
     p.add_argument("--type", choices=["vox", "point", "mesh"], default="vox", help="output representation")
     p.add_argument("--n_points", type=int, default=1000, help="points predicted (point) / sampled per mesh for chamfer")
     p.add_argument("--w_chamfer", type=float, default=1.0, help="weight of the chamfer loss (point, mesh)")
@@ -29,6 +30,9 @@ def get_args_parser():
 
 
 def train_model(args):
+    check_common_args(args, args.type)  # before the run folder, the model or any download exists
+    check_positive(args, "n_points")
+    check_positive(args, "ico_level", minimum=0)
     device = setup(args)  # this process's device (under torchrun: its rank's), seeded
     run = RunFolder(args, args.type, f"{args.type} training loss")
 

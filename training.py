@@ -22,8 +22,11 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+import cli
 import visualize
 from checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from dataset_location import resolve_dataset_dir
+from model import ARCHS, imagenet_state_dict, no_weights_error
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
 from runtime import pick_device, seed_everything, speed_flags
 
@@ -36,24 +39,29 @@ AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
-    """The flags all three training scripts share; the defaults are the writeup's."""
+    """The flags all three training scripts share; the defaults are the writeup's (--help shows them)."""
+    p.usage, p.formatter_class = cli.USAGE, cli.Defaults  # defaults in --help; a usage error in two short lines
     p.add_argument("--id", default=run_id, help="run name: outputs go to {output_dir}/{id}/")
-    p.add_argument("--output_dir", default=output_dir, help="root folder of runs")
-    p.add_argument("--max_iter", type=int, default=10000, help="training steps in total (a resumed run counts on)")
+    p.add_argument("--output_dir", default=output_dir,
+                   help="root folder of runs; the default follows the writeup: ./outputs for train_model.py, "
+                        "./output for the q3 scripts")
+    p.add_argument("--max_iter", type=int, default=10000,
+                   help="training steps in total (a resumed run counts on); the length of the run")
     p.add_argument("--batch_size", type=int, default=batch_size,
                    help="images per step in total; under torchrun split evenly over the processes")
     p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate")
-    p.add_argument("--arch", default="resnet18", help="encoder: resnet18 (default), resnet34 or resnet50")
+    p.add_argument("--arch", choices=list(ARCHS), default="resnet18", help="encoder architecture")
     p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="auto",
-                   help="ImageNet weights for the encoder: auto = use them when they can be had")
+                   help="ImageNet weights for the encoder: auto = use them when they can be had (torch hub's cache "
+                        "or a quiet download), yes = required, no = random weights (reproduces RESULTS.md)")
     p.add_argument("--load_feat", action="store_true", help="train from precomputed feats.npy instead of images")
-    p.add_argument("--save_freq", type=int, default=500, help="write a checkpoint every this many steps")
+    p.add_argument("--save_freq", type=int, default=500, help="write a checkpoint every this many steps (0: only at the end)")
     p.add_argument("--vis_freq", type=int, default=250,
-                   help="write an input|prediction|ground-truth picture every this many steps")
+                   help="write an input|prediction|ground-truth picture every this many steps (0: none)")
     p.add_argument("--log_freq", type=int, default=10, help="append the loss to the log every this many steps")
-    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
+    p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes (0: load in the main process)")
     p.add_argument("--load_checkpoint", nargs="?", const="auto", default=None,
-                   help="resume from this checkpoint (no value: the run's own checkpoint in {output_dir}/{id}/)")
+                   help="resume from this checkpoint (the flag alone: the run's own checkpoint in {output_dir}/{id}/)")
     p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
     p.add_argument("--seed", type=int, default=0, help="random seed (model init, data order and random samples)")
     p.add_argument("--amp", choices=["off", "bf16", "fp16"], default="off",
@@ -61,7 +69,9 @@ def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
                         "the losses stay float32")
     p.add_argument("--deterministic", action="store_true",
                    help="deterministic kernels and no cuDNN autotuning, so a CUDA run repeats bitwise (slower)")
-    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    p.add_argument("--dataset_dir", default=None,
+                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
+                        "then the embedded chairs in data/r2n2_synth")
     return p
 
 
@@ -133,6 +143,47 @@ def float32(pred):
     return pred.float()
 
 
+def check_positive(args, *flags, minimum=1):
+    """One line, before anything is created, for an integer flag below `minimum`."""
+    for flag in flags:
+        value = getattr(args, flag)
+        if value is not None and value < minimum:
+            raise SystemExit(f"error: --{flag} must be at least {minimum}, not {value}; pass --{flag} {minimum} or more")
+
+
+def check_common_args(args, name):
+    """Validate the common flags before the run folder, the model or any download exists: the numbers, the
+    checkpoint to resume, then the dataset folder (resolved here, so a wrong one is one line and no files).
+    `name` is the run's checkpoint name (checkpoint_{name}.pth)."""
+    check_positive(args, "max_iter", "batch_size")
+    check_positive(args, "num_workers", "save_freq", "vis_freq", "log_freq", minimum=0)
+    if not args.lr > 0:
+        raise SystemExit(f"error: --lr must be positive, not {args.lr}; the writeup uses --lr 4e-4")
+    if args.load_checkpoint:
+        path = (os.path.join(args.output_dir, args.id, f"checkpoint_{name}.pth") if args.load_checkpoint == "auto"
+                else args.load_checkpoint)
+        if not os.path.isfile(path):
+            raise SystemExit(f"error: --load_checkpoint: {path} does not exist; pass the path a training run printed, "
+                             "or drop --load_checkpoint to start a new run")
+    resolve_dataset_dir(args.dataset_dir)
+    if args.pretrained == "yes" and not args.load_feat:  # the weights are fetched now (then read from the cache)
+        state, why = imagenet_state_dict(args.arch)
+        if state is None:
+            raise SystemExit(no_weights_error(args.arch, why))
+
+
+def eta_line(seconds_per_step, remaining, device_type, min_seconds=300):
+    """The one line a long run prints after its first steps (None when the rest takes less than `min_seconds`)."""
+    total = seconds_per_step * remaining
+    if total < min_seconds:
+        return None
+    if total < 5400:
+        length = f"{total / 60:.0f} min"
+    else:
+        length = f"{total / 3600:.1f} h"
+    return f"at {seconds_per_step:.2g} s/step the remaining {remaining} steps take about {length} on {device_type}; --max_iter sets the length"
+
+
 def train_loader(args, device, start_step):
     """The training split and an endless, seeded batch stream that starts where step `start_step` left off
     (under torchrun, this process's share of every global batch)."""
@@ -156,6 +207,25 @@ def train_loader(args, device, start_step):
 
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+class _EtaOnce:
+    """After the loop's first 10 steps (or 30 s), one tqdm.write line with the time the rest takes (eta_line)."""
+
+    def __init__(self, run, steps=10, seconds=30.0):
+        self.run, self.steps, self.seconds = run, steps, seconds
+        self.t0, self.first, self.done = time.time(), run.completed, False
+
+    def check(self):
+        if self.done:
+            return
+        ran, elapsed = self.run.completed - self.first, time.time() - self.t0
+        if ran >= self.steps or (ran > 0 and elapsed >= self.seconds):
+            self.done = True
+            device = next(self.run.state[0].parameters()).device.type
+            line = eta_line(elapsed / ran, self.run.args.max_iter - self.run.completed, device)
+            if line and self.run.main:
+                tqdm.write(line)
 
 
 class RunFolder:
@@ -231,8 +301,10 @@ class RunFolder:
         return self._steps()
 
     def _steps(self):
+        eta = _EtaOnce(self)
         for step in self.bar:
             yield step
+            eta.check()
             # After the whole step (the script's picture included), so the RNG state saved is the one
             # an uninterrupted run has at this point and a resumed run continues identically.
             if self.due(self.args.save_freq) and self.completed != self.args.max_iter:
