@@ -219,7 +219,8 @@ def render_html(blocks):
             f"</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def render_md(blocks):
+def render_md(blocks, pictures=True):
+    """Markdown of the page; without pictures it is the tables-and-text twin that RESULTS.md copies."""
     out = []
     for block in blocks:
         kind = block[0]
@@ -233,7 +234,7 @@ def render_md(blocks):
             out.append("```\n" + block[1] + "\n```")
         elif kind == "list" and block[1]:
             out.append("\n".join(f"- {x}" for x in block[1]))
-        elif kind == "img" and block[1]:
+        elif kind == "img" and block[1] and pictures:
             out.append(" ".join(f"![{os.path.basename(p)}]({p})" for p in block[1] if not p.endswith(".gif")))
         elif kind == "table" and block[2]:
             out.append("\n".join(["| " + " | ".join(block[1]) + " |", "|" + "---|" * len(block[1])]
@@ -242,9 +243,11 @@ def render_md(blocks):
 
 
 def write_page(out, state, info):
-    """{out}/index.html and {out}/report.md from the stages' outputs; returns their paths."""
+    """{out}/index.html, {out}/report.md and {out}/tables.md (no pictures) from the stages' outputs;
+    returns the paths of the first two."""
     blocks = sections(out, state, info)
     page, md = os.path.join(out, "index.html"), os.path.join(out, "report.md")
     atomic_write(page, lambda tmp: open(tmp, "w").write(render_html(blocks)))
     atomic_write(md, lambda tmp: open(tmp, "w").write(render_md(blocks)))
+    atomic_write(os.path.join(out, "tables.md"), lambda tmp: open(tmp, "w").write(render_md(blocks, pictures=False)))
     return page, md

@@ -85,8 +85,11 @@ def _bad_copy(tiny_dataset, tmp_path, edit):
 
 
 def test_clear_errors(tiny_dataset, tmp_path):
-    with pytest.raises(SystemExit, match="no split_03001627.json"):
+    with pytest.raises(SystemExit, match="nowhere .from --dataset_dir. does not exist"):
         R2N2("train", str(tmp_path / "nowhere"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="split_03001627.json"):
+        R2N2("train", str(tmp_path / "empty"))
     with pytest.raises(SystemExit, match="split 'nosuch' is not in"):
         R2N2("nosuch", tiny_dataset)
     data = _bad_copy(tiny_dataset, tmp_path, lambda d, s: s["train"][SYNSET].update({"../../etc": [0]}))
