@@ -13,11 +13,19 @@ import torch.nn.functional as F
 from metrics import sample_surfaces
 
 
-def sample_query_points(surface, n, sigma=0.02):
+NEAR_SIGMA = 0.01  # half the thinnest parts of a chair (legs, slats: 0.02-0.04 across)
+
+
+def sample_query_points(surface, n, sigma=NEAR_SIGMA):
     """Training queries: (B, P, 3) ground-truth surface samples -> (B, n, 3) points.
 
     The first n - n // 2 are uniform in the cube [-0.5, 0.5]^3 (they teach the coarse shape), the
     last n // 2 are random surface samples moved by N(0, sigma^2) noise (they teach the boundary).
+    Only about 2.5 % of the uniform queries fall inside a chair, so the inside of thin parts is taught
+    by the near ones alone; sigma is tied to the part thickness t: a point pushed off a face of a slab
+    lands inside it with probability Phi(t / sigma) - 1/2, 0.34 for t = 0.02 at sigma 0.02 (mostly
+    outside: the thin part is taught as outside), 0.48 at sigma 0.01 (measured over embedded chairs:
+    37 % vs 44 % of the near queries inside).
     """
     b, device = surface.shape[0], surface.device
     n_near = n // 2
