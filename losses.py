@@ -86,10 +86,22 @@ def single_view_loss(pred, batch, args):
     return args.w_chamfer * chamfer + args.w_smooth * smooth, {"chamfer": chamfer.detach(), "smooth": smooth.detach()}
 
 
-def occupancy_loss(logits, labels):
+def occupancy_loss(logits, labels, balanced=False):
     """BCE of (B, Q) occupancy logits against (B, Q) labels in {0, 1}, and the terms for the log
-    (bce, and the IoU of the queries' predicted and true occupancy)."""
-    loss = F.binary_cross_entropy_with_logits(logits, labels)
+    (bce, and the IoU of the queries' predicted and true occupancy).
+
+    balanced: weigh each class by the inverse of its share of the batch's queries, so inside and outside
+    queries each carry half of the loss (weights 1 / (2 pi) and 1 / (2 (1 - pi)) for a positive share pi;
+    they average to 1 over the batch). Unweighted, with about 20 % positives, the loss is minimised by a
+    probability below 0.5 wherever the image leaves the exact place of a thin part uncertain, so
+    marching cubes at 0.5 drops the legs and slats; the balanced optimum moves those logits up by
+    log((1 - pi) / pi), which puts the cut at the class-frequency prior instead of at 0.5.
+    """
+    weight = None
+    if balanced:
+        pos = labels.mean().clamp(1e-3, 1 - 1e-3)  # share of inside queries in this batch
+        weight = torch.where(labels > 0.5, 0.5 / pos, 0.5 / (1 - pos)).detach()  # (B, Q), mean 1
+    loss = F.binary_cross_entropy_with_logits(logits, labels, weight=weight)
     with torch.no_grad():
         pred, gt = logits > 0, labels > 0.5
         iou = (pred & gt).sum() / (pred | gt).sum().clamp(min=1)

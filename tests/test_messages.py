@@ -212,7 +212,7 @@ def test_eta_is_printed_once_after_the_first_steps(monkeypatch):
     written = []
     monkeypatch.setattr(training.time, "time", lambda: clock[0])
     monkeypatch.setattr(training.tqdm, "write", lambda s, *a, **k: written.append(s))
-    run = argparse.Namespace(completed=0, args=argparse.Namespace(max_iter=10000), _loop=(torch.nn.Linear(1, 1), None))
+    run = argparse.Namespace(completed=0, args=argparse.Namespace(max_iter=10000), state=(torch.nn.Linear(1, 1), None, None), main=True)
     eta = training._EtaOnce(run)
     for _ in range(15):
         clock[0] += 2.0
@@ -221,7 +221,7 @@ def test_eta_is_printed_once_after_the_first_steps(monkeypatch):
     assert written == ["at 2 s/step the remaining 9990 steps take about 5.5 h on cpu; --max_iter sets the length"]
     # A slow step: 30 s is enough to estimate from one step.
     run, written[:] = argparse.Namespace(completed=100, args=argparse.Namespace(max_iter=200),
-                                         _loop=(torch.nn.Linear(1, 1), None)), []
+                                         state=(torch.nn.Linear(1, 1), None, None), main=True), []
     eta = training._EtaOnce(run)
     clock[0] += 40.0
     run.completed += 1

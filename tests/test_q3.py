@@ -102,6 +102,39 @@ def test_query_points_are_half_uniform_half_near_the_surface(batch):
     assert 0.01 < dist.mean() < 0.04
 
 
+def test_near_queries_scale_with_sigma_and_default_to_half_the_thinnest_parts(batch):
+    assert occupancy.NEAR_SIGMA == 0.01
+    assert math.isclose(occupancy.sample_query_points.__defaults__[0], occupancy.NEAR_SIGMA)
+    dist, inside = {}, {}
+    for sigma in (0.01, 0.02):
+        torch.manual_seed(0)
+        q = occupancy.sample_query_points(batch["points"], 2001, sigma=sigma)  # (B, 2001, 3)
+        assert q[:, :1001].abs().max() <= 0.5  # the first n - n // 2 uniform in the cube, the last n // 2 near
+        near = q[:, 1001:]
+        dist[sigma] = torch.cdist(near, batch["points"]).min(-1).values.mean().item()
+        labels, _ = occupancy.training_labels(batch, q, "auto", torch.device("cpu"))
+        inside[sigma] = labels[:, 1001:].mean().item()
+    assert 0.4 < dist[0.01] / dist[0.02] < 0.65  # the offsets scale with sigma
+    # Around thin parts most sigma-0.02 queries land outside; at 0.01 closer to half of the near queries are inside.
+    assert inside[0.02] < 0.37 and 0.4 < inside[0.01] < 0.5, inside  # measured 0.31 and 0.42 (embedded: 0.37, 0.44)
+
+
+def test_balanced_occupancy_loss_on_a_hand_computed_case():
+    logits, labels = torch.tensor([[2.0, 0.0, -1.0, 1.0]]), torch.tensor([[1.0, 0.0, 0.0, 0.0]])
+    sp = lambda x: math.log1p(math.exp(x))  # BCE of a logit x against label 0 is softplus(x), against 1 softplus(-x)
+    plain, _ = occupancy_loss(logits, labels)
+    assert math.isclose(plain.item(), (sp(-2) + sp(0) + sp(-1) + sp(1)) / 4, rel_tol=1e-6)
+    # positive share 1/4: the positive weighs 0.5 / 0.25 = 2, each negative 0.5 / 0.75 = 2/3 (mean weight 1)
+    balanced, terms = occupancy_loss(logits, labels, balanced=True)
+    assert math.isclose(balanced.item(), (2 * sp(-2) + 2 / 3 * (sp(0) + sp(-1) + sp(1))) / 4, rel_tol=1e-6)
+    assert math.isclose(terms["bce"].item(), balanced.item())
+    # The best constant prediction: the base rate 1/4 for plain BCE, probability 1/2 (logit 0) balanced.
+    for balanced, best in ((False, math.log(1 / 3)), (True, 0.0)):
+        c = torch.tensor(best, requires_grad=True)
+        occupancy_loss(c.expand(1, 4), labels, balanced=balanced)[0].backward()
+        assert abs(c.grad.item()) < 1e-6
+
+
 def fixed_batch_losses(model, batch, step_loss, steps=12):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     losses = []
