@@ -46,6 +46,7 @@ from scipy.spatial import cKDTree
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+import cli
 from checkpoint import load_model
 from evaluation import evaluate, prediction_points, print_summary, test_data, write_metrics
 from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores
@@ -68,8 +69,7 @@ def get_args_parser():
     p.add_argument("--batch_size", type=int, default=16, help="images per forward pass / examples per evaluation batch")
     p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes")
     p.add_argument("--vis_freq", type=int, default=0, help="write a picture every this many examples (0: none)")
-    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
-    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
+    cli.add_device_and_dataset_args(p)
     return p
 
 

@@ -75,11 +75,8 @@ def main():
     p.add_argument("--load_feat", action="store_true", help="train from precomputed feats.npy instead of images")
     p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate")
     p.add_argument("--amp", choices=["off", "bf16", "fp16"], default="off", help="autocast of the forward pass")
-    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
+    cli.add_device_and_dataset_args(p)
     p.add_argument("--seed", type=int, default=0, help="random seed")
-    p.add_argument("--dataset_dir", default=None,
-                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
-                        "then the embedded chairs in data/r2n2_synth")
     args = p.parse_args()
     for flag, minimum in (("batch_size", 1), ("steps", 1), ("n_points", 1), ("num_workers", 0), ("ico_level", 0)):
         if getattr(args, flag) < minimum:

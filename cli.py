@@ -15,3 +15,13 @@ class Defaults(argparse.ArgumentDefaultsHelpFormatter):
         if action.required or any(action.default is v for v in (None, False, argparse.SUPPRESS)):
             return action.help
         return super()._get_help_string(action)
+
+
+def add_device_and_dataset_args(p):
+    """--device and --dataset_dir, worded once for every script that reads the dataset."""
+    p.add_argument("--device", default="auto",
+                   help="auto (CUDA when usable, else the CPU, saying why), cpu, cuda, cuda:1, ...")
+    p.add_argument("--dataset_dir", default=None,
+                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
+                        "then the embedded chairs in data/r2n2_synth")
+    return p

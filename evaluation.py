@@ -35,10 +35,7 @@ def add_common_eval_args(p):
     p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes (0: load in the main process)")
     p.add_argument("--all_views", action="store_true", help="evaluate every view of every test chair, not one")
     p.add_argument("--split", default="test", help="split to evaluate (a key of the dataset's split file)")
-    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
-    p.add_argument("--dataset_dir", default=None,
-                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
-                        "then the embedded chairs in data/r2n2_synth")
+    cli.add_device_and_dataset_args(p)
     return p
 
 

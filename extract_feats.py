@@ -33,10 +33,7 @@ def main():
                    help="use the encoder of this trained model (any training script); not given: --arch with --pretrained")
     p.add_argument("--batch_size", type=int, default=48, help="images per forward pass")
     p.add_argument("--overwrite", action="store_true", help="replace existing feats.npy files")
-    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
-    p.add_argument("--dataset_dir", default=None,
-                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
-                        "then the embedded chairs in data/r2n2_synth")
+    cli.add_device_and_dataset_args(p)
     args = p.parse_args()
     if args.batch_size < 1:
         p.error(f"--batch_size must be at least 1, not {args.batch_size}")

@@ -44,11 +44,8 @@ parser.add_argument("--save_dir", "--output_dir", dest="save_dir", default="./ou
                     help="folder for predictions and pictures (--output_dir is the same flag; the default is the writeup's)")
 parser.add_argument("--save_predictions", action="store_true", help="write the fitted shape (.npy / .ply / .obj)")
 parser.add_argument("--save_visualizations", action="store_true", help="write a 'source | target' PNG and turntable GIF")
-parser.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, cuda:1, ...")
+cli.add_device_and_dataset_args(parser)
 parser.add_argument("--seed", type=int, default=0, help="random seed")
-parser.add_argument("--dataset_dir", default=None,
-                    help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, then the embedded "
-                         "chairs in data/r2n2_synth")
 args = parser.parse_args()
 args.lr = DEFAULT_LR[args.type] if args.lr is None else args.lr
 for flag in ("max_iter", "n_points"):

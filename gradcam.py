@@ -68,10 +68,7 @@ def get_args_parser():
                         "ResNet, its last residual stage); e.g. encoder.features.6 for layer3")
     p.add_argument("--output_dir", default=None,
                    help="folder of the pictures (not given: ./output/{visualizer}_visualizations/{type}, as the writeup)")
-    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
-    p.add_argument("--dataset_dir", default=None,
-                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
-                        "then the embedded chairs in data/r2n2_synth")
+    cli.add_device_and_dataset_args(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the points sampled on predicted surfaces")
     return p
 

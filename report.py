@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 
+import cli
 from dataset_location import resolve_dataset_dir
 from r2n2_layout import read_split
 from report_page import write_page
@@ -75,8 +76,7 @@ def get_args_parser():
     p.add_argument("--steps", type=int, default=None, help="override every training and fitting length (smoke runs)")
     p.add_argument("--batch_size", type=int, default=None, help="override every training batch size")
     p.add_argument("--num_workers", type=int, default=None, help="override every data loader's worker count")
-    p.add_argument("--dataset_dir", default=None, help="dataset folder (default: see dataset_location.py)")
-    p.add_argument("--device", default="auto", help="passed to every script: auto, cpu, cuda, ...")
+    cli.add_device_and_dataset_args(p)
     return p
 
 

@@ -62,16 +62,13 @@ def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
     p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes (0: load in the main process)")
     p.add_argument("--load_checkpoint", nargs="?", const="auto", default=None,
                    help="resume from this checkpoint (the flag alone: the run's own checkpoint in {output_dir}/{id}/)")
-    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda, ...")
+    cli.add_device_and_dataset_args(p)
     p.add_argument("--seed", type=int, default=0, help="random seed (model init, data order and random samples)")
     p.add_argument("--amp", choices=["off", "bf16", "fp16"], default="off",
                    help="autocast the forward pass to bfloat16 (CPU or CUDA) or float16 (CUDA, with a GradScaler); "
                         "the losses stay float32")
     p.add_argument("--deterministic", action="store_true",
                    help="deterministic kernels and no cuDNN autotuning, so a CUDA run repeats bitwise (slower)")
-    p.add_argument("--dataset_dir", default=None,
-                   help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
-                        "then the embedded chairs in data/r2n2_synth")
     return p
 
 
