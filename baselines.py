@@ -48,9 +48,10 @@ from tqdm import tqdm
 
 import cli
 from checkpoint import load_model
-from evaluation import evaluate, prediction_points, print_summary, test_data, write_metrics
+from evaluation import evaluate, prediction_points, print_summary, test_data, volume_scores, write_metrics
 from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores
 from model import model_input
+from occupancy import training_labels
 from r2n2_custom import R2N2, collate_batched_R2N2
 from runtime import pick_device
 
@@ -124,12 +125,23 @@ def chair_points(train, chair, example_index, device):
     return points, lengths, ("mesh", (verts, faces))
 
 
+def chair_volume(train, chairs, batch, first_index, device):
+    """Volumetric IoUs (evaluation.volume_scores) of training chairs `chairs` (one per example of `batch`) as
+    the predictions: their ground-truth voxels on the grid, their ground-truth occupancy at the points."""
+    meshes = [train.mesh(c) for c in chairs]
+    chosen = {"model_id": [train.model_ids[c] for c in chairs], "verts": [v for v, _ in meshes],
+              "faces": [f for _, f in meshes], "voxels": torch.stack([train.voxel_grid(c) for c in chairs])}
+    return volume_scores(lambda pts: training_labels(chosen, pts, "auto", device)[0] > 0.5,
+                         chosen["voxels"].to(device) > 0.5, batch, first_index, device)
+
+
 def fixed_predict(train, choice, device):
     """evaluate's predict for a baseline whose chair per test example is known: choice (G,) training indices."""
     def predict(batch, first_index):
-        pts = [chair_points(train, int(choice[first_index + i]), first_index + i, device)
-               for i in range(len(batch["model_id"]))]
-        return torch.cat([p for p, _, _ in pts]), torch.cat([n for _, n, _ in pts]), [s for _, _, s in pts]
+        chairs = [int(choice[first_index + i]) for i in range(len(batch["model_id"]))]
+        pts = [chair_points(train, c, first_index + i, device) for i, c in enumerate(chairs)]
+        return (torch.cat([p for p, _, _ in pts]), torch.cat([n for _, n, _ in pts]), [s for _, _, s in pts],
+                chair_volume(train, chairs, batch, first_index, device))
     return predict
 
 
@@ -138,7 +150,7 @@ def oracle_predict(train, candidates, device, chosen):
     scored with the evaluation path itself (same points, same seed, same f1_scores), the best F1@0.05 wins
     (the first listed on a tie) and is appended to `chosen`."""
     def predict(batch, first_index):
-        points, lengths, shapes = [], [], []
+        points, lengths, shapes, first_chosen = [], [], [], len(chosen)
         for i in range(len(batch["model_id"])):
             cands = candidates[first_index + i]
             pts = [chair_points(train, c, first_index + i, device) for c in cands]
@@ -149,7 +161,8 @@ def oracle_predict(train, candidates, device, chosen):
             points.append(p[best:best + 1])
             lengths.append(n[best:best + 1])
             shapes.append(pts[best][2])
-        return torch.cat(points), torch.cat(lengths), shapes
+        return (torch.cat(points), torch.cat(lengths), shapes,
+                chair_volume(train, chosen[first_chosen:], batch, first_index, device))
     return predict
 
 

@@ -4,21 +4,26 @@
     python eval_model.py --type 'point' --id 'q2' --output_dir "./test_outputs" --checkpoint_path "<ckpt_path>" --vis_freq 100
     python eval_model.py --type 'mesh' --id 'q2' --output_dir "./test_outputs" --checkpoint_path "<ckpt_path>" --vis_freq 100
     python eval_model.py --type 'point' --id 'q2_500' --output_dir "./test_outputs" --checkpoint_path "<ckpt_path>" --n_points 500
+    python eval_model.py --type 'vox' --id 'q2' --output_dir "./test_outputs" --checkpoint_path "<ckpt_path>" --isovalue auto
 
 Every test chair is seen from one view (chair i from its (i mod 24)-th view, so all azimuths occur;
 --all_views uses every view). Precision, recall and F1 at thresholds 0.01..0.05 compare points on the
 predicted shape with 10k fixed points on the ground-truth mesh, in the object frame, nothing re-centred:
-  vox:   marching cubes of the sigmoid probabilities at 0.5, then 10k points sampled on that surface
+  vox:   marching cubes of the sigmoid probabilities at 0.5 (--isovalue; auto chooses it on val), then 10k
+         points sampled on that surface
   point: the predicted points themselves
   mesh:  10k points sampled on the predicted mesh
+Voxels also get the volumetric IoU (the metric of 3D-R2N2 and Occupancy Networks): on the 32^3 grid against
+the ground-truth voxels, and on 20k uniform points in the cube (the probabilities interpolated trilinearly,
+cut where the surface is cut) against the mesh's inside (winding number; the voxels where it is not closed).
 Writes {output_dir}/{id}/metrics_{type}.json, eval_{type}.png (F1 vs threshold) and vis/ pictures.
 """
 import argparse
 import os
 
 from checkpoint import load_model
-from evaluation import (add_common_eval_args, check_eval_args, evaluate, iso_name, iso_shift, make_predict,
-                        print_summary, test_data, write_metrics)
+from evaluation import (add_common_eval_args, check_eval_args, choose_isovalue, evaluate, iso_name, iso_shift,
+                        isovalue_arg, make_predict, print_summary, test_data, write_metrics)
 from runtime import pick_device
 
 
@@ -29,13 +34,15 @@ def get_args_parser():
     p.add_argument("--output_dir", default="./test_outputs", help="root folder of results; the default is the writeup's")
     p.add_argument("--checkpoint_path", required=True, help="checkpoint written by train_model.py")
     p.add_argument("--n_points", type=int, default=None, help="point only: points the model predicts, checked against the checkpoint (not given: the checkpoint's)")
-    p.add_argument("--isovalue", type=float, default=0.5,
-                   help="vox only: occupancy probability at which marching cubes cuts the surface (0 < t < 1)")
+    p.add_argument("--isovalue", type=isovalue_arg, default=0.5,
+                   help="vox only: occupancy probability at which marching cubes cuts the surface (0 < t < 1), "
+                        "or auto: the one of 0.1 ... 0.8 with the best F1@0.05 on the val split")
     return add_common_eval_args(p)
 
 
 def main(args):
-    iso_shift(args.isovalue)  # its range check, before any loading
+    if args.isovalue != "auto":
+        iso_shift(args.isovalue)  # its range check, before any loading
     if args.type != "vox" and args.isovalue != 0.5:
         raise SystemExit(f"error: --isovalue applies to --type vox; a {args.type} prediction has no level to cut")
     check_eval_args(args)  # the numbers, the checkpoint's file and the dataset, before anything is loaded or written
@@ -46,6 +53,10 @@ def main(args):
         raise SystemExit(f"error: --n_points {args.n_points}, but {args.checkpoint_path} predicts "
                          f"{train_args.n_points} points; pass --n_points {train_args.n_points}")
 
+    choice = {}
+    if args.isovalue == "auto":
+        args.isovalue, scores = choose_isovalue(model, args.type, device, args, train_args.load_feat)
+        choice = {"isovalue_chosen_on": "val", "val_f1@0.05_per_isovalue": scores}
     dataset, loader, out_dir, vis_dir = test_data(args, train_args.load_feat)
     predict = make_predict(model, args.type, device, isovalue=args.isovalue)
     results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {name}")
@@ -53,7 +64,7 @@ def main(args):
         "id": args.id, "type": args.type, "checkpoint": os.path.abspath(args.checkpoint_path),
         "step": ckpt["step"], "split": args.split, "dataset": dataset.dataset_dir,
         "views": "all" if args.all_views else "one", "n_points": train_args.n_points if args.type == "point" else None,
-        "isovalue": args.isovalue if args.type == "vox" else None,
+        "isovalue": args.isovalue if args.type == "vox" else None, **choice,
     })
     print_summary(summary, path, per_second, device)
     return summary

@@ -2,6 +2,7 @@
 
     python eval_q3.py --id 'q3_implicit' --model_type "occupancy" --type 'vox' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
     python eval_q3.py --id 'q3_implicit' --model_type "occupancy" --type 'vox' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path> --eval_res 64
+    python eval_q3.py --id 'q3_implicit' --model_type "occupancy" --type 'vox' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path> --eval_res 64 --isovalue auto
     python eval_q3.py  --type 'point' --model_type parametric --id 'q3_parametric' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
     python eval_q3.py  --type 'mesh' --model_type parametric --id 'q3_parametric' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
 
@@ -9,9 +10,12 @@ Scored exactly as eval_model.py scores voxels, points and meshes (evaluation.py)
 chair, precision/recall/F1 at 0.01..0.05 against 10k fixed ground-truth points, in the object frame,
 nothing re-centred.
   occupancy, --type vox:    the occupancy probabilities on the --eval_res^3 voxel centres of the cube
-                            (queried in chunks), marching cubes at 0.5, 10k points sampled on that surface
+                            (queried in chunks), marching cubes at 0.5 (--isovalue; auto chooses it on val),
+                            10k points sampled on that surface
   parametric, --type point: the points of a regular UV grid per patch (about --n_points in all)
   parametric, --type mesh:  that grid triangulated, 10k points sampled on the mesh
+The occupancy network also gets the volumetric IoU, as eval_model.py gives voxels: on the 32^3 grid of voxel
+centres against the ground-truth voxels, and on 20k uniform points in the cube against the mesh's inside.
 Writes {output_dir}/{id}/metrics_{name}.json, eval_{name}.png (F1 vs threshold) and vis/ pictures, where
 name is occupancy_{eval_res} or parametric_{type}.
 """
@@ -19,8 +23,8 @@ import argparse
 import os
 
 from checkpoint import load_model
-from evaluation import (add_common_eval_args, check_eval_args, evaluate, iso_name, iso_shift, make_predict,
-                        print_summary, test_data, write_metrics)
+from evaluation import (add_common_eval_args, check_eval_args, choose_isovalue, evaluate, iso_name, iso_shift,
+                        isovalue_arg, make_predict, print_summary, test_data, write_metrics)
 from runtime import pick_device
 
 TYPES = {"occupancy": ("vox",), "parametric": ("point", "mesh")}  # the representations each model is scored as
@@ -41,8 +45,9 @@ def get_args_parser():
     p.add_argument("--checkpoint_path", required=True, help="checkpoint written by q3_train_implicit.py or q3_train_parametric.py")
     p.add_argument("--eval_res", type=int, default=None,
                    help="occupancy only: resolution of the query grid over the cube [-0.5, 0.5]^3 (not given: 32; 64, 128 ...)")
-    p.add_argument("--isovalue", type=float, default=0.5,
-                   help="occupancy only: probability at which marching cubes cuts the surface (0 < t < 1)")
+    p.add_argument("--isovalue", type=isovalue_arg, default=0.5,
+                   help="occupancy only: probability at which marching cubes cuts the surface (0 < t < 1), "
+                        "or auto: the one of 0.1 ... 0.8 with the best F1@0.05 on the val split")
     p.add_argument("--n_points", type=int, default=None,
                    help="parametric only: points of the regular UV grid, rounded to a square per patch "
                         "(not given: the checkpoint's --n_points)")
@@ -62,7 +67,8 @@ def check_args(args):
         raise SystemExit("error: --n_points applies to --model_type parametric; the occupancy grid's size is --eval_res")
     if args.model_type == "parametric" and args.eval_res is not None:
         raise SystemExit("error: --eval_res applies to --model_type occupancy; the parametric grid's size is --n_points")
-    iso_shift(args.isovalue)  # its range check, before any loading
+    if args.isovalue != "auto":
+        iso_shift(args.isovalue)  # its range check, before any loading
     if args.model_type == "parametric" and args.isovalue != 0.5:
         raise SystemExit("error: --isovalue applies to --model_type occupancy; a parametric surface has no level to cut")
     if args.eval_res is not None and args.eval_res < 2:
@@ -83,9 +89,15 @@ def main(args):
     n_points = None
     if args.model_type == "parametric":
         n_points = args.n_points if args.n_points is not None else train_args.n_points
+    name = iso_name(f"occupancy_{eval_res}", args.isovalue)
+    choice = {}
+    if args.isovalue == "auto":
+        args.isovalue, scores = choose_isovalue(model, args.type, device, args, train_args.load_feat,
+                                                eval_res=eval_res, chunk=args.chunk)
+        choice = {"isovalue_chosen_on": "val", "val_f1@0.05_per_isovalue": scores}
     predict = make_predict(model, args.type, device, eval_res, n_points, args.chunk, args.isovalue)
     if args.model_type == "occupancy":
-        name, setting = iso_name(f"occupancy_{eval_res}", args.isovalue), {"eval_res": eval_res, "isovalue": args.isovalue}
+        setting = {"eval_res": eval_res, "isovalue": args.isovalue, **choice}
     else:
         name, setting = f"parametric_{args.type}", {"n_points": model.grid_side(n_points) ** 2 * len(model.patches),
                                                      "n_patches": len(model.patches)}

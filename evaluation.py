@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from pytorch3d.structures import Meshes
 from torch.utils.data import DataLoader
 from tqdm import tqdm
@@ -19,12 +20,13 @@ from tqdm import tqdm
 import cli
 import visualize
 from dataset_location import resolve_dataset_dir
-from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores, sample_surfaces
+from metrics import N_EVAL_POINTS, N_IOU_POINTS, THRESHOLDS, f1_scores, occupancy_iou, sample_surfaces
 from model import OccupancyNetwork, ParametricNetwork, model_input
+from occupancy import training_labels
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import split_names
 from runtime import atomic_write
-from utils_vox import voxels_to_meshes
+from utils_vox import VOX_SIZE, voxels_to_meshes
 
 
 def add_common_eval_args(p):
@@ -74,21 +76,27 @@ def prediction_points(pred, kind, first_index):
     return torch.cat(points), torch.cat(lengths)
 
 
-def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, isovalue=0.5):
+def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, isovalue=0.5, with_iou=True):
     """The predict(batch, first_index) function `evaluate` calls, for any model of the repo.
 
     model: SingleViewto3D (kind vox, point or mesh), OccupancyNetwork (kind vox: its logits on the
     eval_res^3 voxel centres, queried `chunk` points at a time) or ParametricNetwork (kind point: the
     regular UV grid of about n_points points; kind mesh: that grid triangulated), in eval mode.
-    Voxel and occupancy logits are cut at `isovalue`. Returns (points (B, N, 3), lengths (B,), shapes)
-    where shapes[i] is example i's prediction as a (kind, shape) pair for visualize.render_shape.
+    Voxel and occupancy logits are cut at `isovalue`. Returns (points (B, N, 3), lengths (B,), shapes,
+    volume) where shapes[i] is example i's prediction as a (kind, shape) pair for visualize.render_shape
+    and volume is volume_scores' IoUs for the models with an inside (voxels, occupancy) if with_iou, else {}.
     """
     shift = iso_shift(isovalue)
 
     def predict(batch, first_index):
         feat = model.encode(model_input(batch, model.load_feat, device))  # (B, C)
+        volume = {}
         if isinstance(model, OccupancyNetwork):
             pred = model.grid_logits(feat, eval_res, chunk) - shift  # (B, R, R, R), 0 at the isovalue
+            if with_iou:
+                grid = pred if eval_res == VOX_SIZE else model.grid_logits(feat, VOX_SIZE, chunk) - shift  # (B, 32, 32, 32)
+                volume = volume_scores(lambda pts: model.query_logits(feat, pts, chunk) - shift > 0, grid > 0,
+                                       batch, first_index, device)
         elif isinstance(model, ParametricNetwork):
             verts, faces = model.grid_mesh(feat, n_points)  # (B, V, 3), (F, 3)
             pred = verts if kind == "point" else Meshes(list(verts), [faces] * len(verts))
@@ -96,27 +104,67 @@ def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, i
             pred = model.decoder(feat)
             if kind == "vox":
                 pred = pred - shift  # (B, 32, 32, 32) logits, 0 at the isovalue
+                probs = torch.sigmoid(pred)
+                if with_iou:
+                    volume = volume_scores(lambda pts: grid_probability(probs, pts) > 0.5, pred > 0, batch, first_index, device)
         points, lengths = prediction_points(pred, kind, first_index)
-        return points, lengths, [visualize.pred_shape(pred, i, kind) for i in range(len(lengths))]
+        return points, lengths, [visualize.pred_shape(pred, i, kind) for i in range(len(lengths))], volume
 
     return predict
+
+
+def grid_probability(probs, points):
+    """Trilinear interpolation of (B, 32, 32, 32) voxel probabilities at (B, Q, 3) points -> (B, Q).
+
+    The 0.5 level of this interpolant is the surface marching cubes extracts, so the point IoU of a voxel
+    prediction measures the same shape its F1 does. Beyond the outer voxel centres the border value holds.
+    """
+    # utils_vox's cube [-0.5, 0.5]^3 is grid_sample's [-1, 1]^3 with align_corners=False, and grid_sample
+    # reads (x, y, z) against the volume's (W, H, D) = our (x, y, z) axes.
+    grid = (points * 2.0)[:, :, None, None]  # (B, Q, 1, 1, 3)
+    out = F.grid_sample(probs[:, None].float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return out[:, 0, :, 0, 0]  # (B, Q)
+
+
+def iou_points(first_index, b, device):
+    """(B, N_IOU_POINTS, 3) uniform points in the cube, seeded by each example's index in the split."""
+    gen = [torch.Generator().manual_seed(first_index + i) for i in range(b)]
+    return torch.stack([torch.rand(N_IOU_POINTS, 3, generator=g) - 0.5 for g in gen]).to(device)
+
+
+def volume_scores(occupied_at, grid, batch, first_index, device):
+    """Volumetric IoU (percent, (B,) each) of a prediction with an inside, the metric of 3D-R2N2 and ONet.
+
+    iou_32: on the 32^3 voxel grid: grid (B, 32, 32, 32) booleans in the utils_vox frame against the
+        ground-truth voxels (what 3D-R2N2 reports).
+    iou_points: on N_IOU_POINTS uniform points in the cube (what Occupancy Networks reports):
+        occupied_at((B, Q, 3) points) -> (B, Q) booleans against the ground-truth occupancy, the mesh's
+        winding number where it is closed, else the voxels (occupancy.training_labels).
+    """
+    pts = iou_points(first_index, len(grid), device)  # (B, Q, 3)
+    gt = training_labels(batch, pts, "auto", device)[0] > 0.5  # (B, Q)
+    with torch.no_grad():
+        pred = occupied_at(pts)  # (B, Q)
+    return {"iou_32": occupancy_iou(grid, batch["voxels"].to(device) > 0.5),
+            "iou_points": occupancy_iou(pred, gt)}
 
 
 def evaluate(predict, loader, device, vis_dir=None, vis_freq=0, title=""):
     """Per-example precision/recall/F1 over a loader, shared by eval_model.py and eval_q3.py.
 
-    predict(batch, first_index) -> (points (B, N, 3), lengths (B,), shapes) where shapes[i] is
-    example i's prediction as a (kind, shape) pair for visualize.render_shape.
-    Returns a dict of (N_examples, T) tensors and the examples per second.
+    predict(batch, first_index) -> (points (B, N, 3), lengths (B,), shapes, volume) where shapes[i] is
+    example i's prediction as a (kind, shape) pair for visualize.render_shape and volume a dict of (B,)
+    volumetric scores (volume_scores), empty for representations without an inside.
+    Returns a dict of (N_examples, T) tensors (and (N_examples,) ones for the volume) and the examples per second.
     """
     results = {"precision": [], "recall": [], "f1": []}
     seen, t0 = 0, time.time()
     for batch in tqdm(loader, desc=f"eval {title}", dynamic_ncols=True):
         with torch.no_grad():
-            points, lengths, shapes = predict(batch, seen)
+            points, lengths, shapes, volume = predict(batch, seen)
             scores = f1_scores(points, lengths, batch["points"].to(device))
-        for key in results:
-            results[key].append(scores[key].cpu())
+        for key, value in {**scores, **volume}.items():
+            results.setdefault(key, []).append(value.cpu())
         if vis_dir and vis_freq:
             for i in range(len(lengths)):
                 if (seen + i) % vis_freq == 0:
@@ -146,8 +194,8 @@ def bootstrap_ci(values, n_resamples=2000, level=0.95, seed=0):
 
 
 def write_metrics(results, out_dir, name, info):
-    """metrics_{name}.json (averages per threshold, their 95 % bootstrap intervals, per-example F1) and
-    the F1-vs-threshold plot."""
+    """metrics_{name}.json (averages per threshold, their 95 % bootstrap intervals, per-example F1; the
+    volumetric IoUs where the results have them) and the F1-vs-threshold plot."""
     avg = {k: v.mean(0).tolist() for k, v in results.items()}
     ci = bootstrap_ci(results["f1"]).tolist()  # (T, 2)
     at = THRESHOLDS.index(0.05)
@@ -165,11 +213,46 @@ def write_metrics(results, out_dir, name, info):
         "per_example_f1@0.05": results["f1"][:, at].tolist(),
         "per_example_f1": results["f1"].tolist(),
     }
+    for key in ("iou_32", "iou_points"):  # volumetric IoU, for predictions with an inside
+        if key in results:
+            summary[f"avg_{key}"] = avg[key]
+            summary[f"{key}_ci95"] = bootstrap_ci(results[key][:, None].numpy())[0].tolist()
+            summary[f"per_example_{key}"] = results[key].tolist()
     path = os.path.join(out_dir, f"metrics_{name}.json")
     atomic_write(path, lambda tmp: json.dump(summary, open(tmp, "w"), indent=1))
     visualize.save_f1_curve({name: avg["f1"]}, THRESHOLDS, os.path.join(out_dir, f"eval_{name}.png"),
                             title=f"{info.get('id', '')} {name}: avg F1 vs threshold")
     return summary, path
+
+
+ISO_CANDIDATES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def isovalue_arg(text):
+    """--isovalue: a probability, or `auto` (chosen on the val split by choose_isovalue)."""
+    return text if text == "auto" else float(text)
+
+
+def choose_isovalue(model, kind, device, args, load_feat, **predict_kw):
+    """The isovalue of ISO_CANDIDATES whose surface has the best avg F1@0.05 on the val split (one view per chair).
+
+    Why: a model's probabilities are calibrated to its training loss, not to the 0.5 cut; an unweighted BCE
+    leaves thin parts the image does not pin down below 0.5, a class-balanced one lifts the background
+    above it. Choosing the cut on val keeps the test split scored once. Returns (isovalue, {candidate: F1}).
+    """
+    if "val" not in split_names(resolve_dataset_dir(args.dataset_dir)):
+        raise SystemExit("error: --isovalue auto chooses on the val split, and the dataset's split file has none; "
+                         "pass a number (0.5 is the writeup's)")
+    _, loader = split_loader(args, "val", load_feat)
+    scores = {}
+    for t in ISO_CANDIDATES:
+        predict = make_predict(model, kind, device, isovalue=t, with_iou=False, **predict_kw)
+        results, _ = evaluate(predict, loader, device, title=f"val isovalue {t:g}")
+        scores[t] = results["f1"][:, THRESHOLDS.index(0.05)].mean().item()
+    best = max(scores, key=scores.get)  # the first of equals
+    print("isovalue chosen on val: " + ", ".join(f"{t:g}: {f:.1f}" for t, f in scores.items())
+          + f" (avg F1@0.05) -> {best:g}")
+    return best, scores
 
 
 def iso_shift(isovalue):
@@ -181,8 +264,8 @@ def iso_shift(isovalue):
 
 
 def iso_name(name, isovalue):
-    """metrics_{name}.json: a non-default isovalue gets its own file instead of overwriting the default's."""
-    return name if isovalue == 0.5 else f"{name}_iso{isovalue:g}"
+    """metrics_{name}.json: a non-default isovalue (or auto) gets its own file instead of overwriting the default's."""
+    return name if isovalue == 0.5 else f"{name}_iso{isovalue}" if isovalue == "auto" else f"{name}_iso{isovalue:g}"
 
 
 def print_summary(summary, path, per_second, device):
@@ -193,15 +276,24 @@ def print_summary(summary, path, per_second, device):
     print(f"{summary['name']}: avg F1@0.05 = {summary['avg_f1@0.05']:.3f} [{lo:.3f}, {hi:.3f}] (95 % bootstrap "
           f"interval) over {summary['n_examples']} {summary.get('split', 'test')} examples "
           f"({per_second:.1f} examples/s on {device})")
+    for key, grid in (("iou_32", "the 32^3 grid"), ("iou_points", f"{N_IOU_POINTS} points in the cube")):
+        if f"avg_{key}" in summary:
+            lo, hi = summary[f"{key}_ci95"]
+            print(f"{summary['name']}: volumetric IoU on {grid} = {summary[f'avg_{key}']:.1f} [{lo:.1f}, {hi:.1f}]")
     print(f"wrote {path}")
+
+
+def split_loader(args, split, load_feat):
+    """A split in a fixed order (one view per chair unless --all_views) and its loader."""
+    dataset = R2N2(split, args.dataset_dir, views="all" if args.all_views else "one", return_feats=load_feat)
+    return dataset, DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
+                               collate_fn=collate_batched_R2N2)
 
 
 def test_data(args, load_feat):
     """The evaluated split in a fixed order, and the output folders {output_dir}/{id}/ and its vis/ (created only
     once the split has loaded, so a dataset error leaves no folders)."""
-    dataset = R2N2(args.split, args.dataset_dir, views="all" if args.all_views else "one", return_feats=load_feat)
-    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
-                        collate_fn=collate_batched_R2N2)
+    dataset, loader = split_loader(args, args.split, load_feat)
     out_dir = os.path.join(args.output_dir, args.id)
     vis_dir = os.path.join(out_dir, "vis")
     os.makedirs(vis_dir, exist_ok=True)

@@ -5,14 +5,30 @@ import torch.nn.functional as F
 from pytorch3d.ops import knn_points, sample_points_from_meshes
 
 
-def voxel_loss(voxel_src, voxel_tgt):
+def voxel_loss(voxel_src, voxel_tgt, balanced=False):
     """Binary cross entropy between predicted occupancy logits and a binary target, averaged over voxels.
 
     Args:
         voxel_src: (B, D, D, D) logits (not probabilities: the sigmoid is fused for stability).
         voxel_tgt: (B, D, D, D) occupancy in {0, 1}.
+        balanced: weigh occupied and empty voxels equally (see class_balanced_weight).
     """
-    return F.binary_cross_entropy_with_logits(voxel_src, voxel_tgt.to(voxel_src.dtype))
+    tgt = voxel_tgt.to(voxel_src.dtype)
+    weight = class_balanced_weight(tgt) if balanced else None
+    return F.binary_cross_entropy_with_logits(voxel_src, tgt, weight=weight)
+
+
+def class_balanced_weight(labels):
+    """Per-element BCE weights that give the inside and the outside class half of the loss each: 1 / (2 pi)
+    and 1 / (2 (1 - pi)) for a positive share pi of the batch (they average to 1).
+
+    Unweighted, with few positives (about 4 % of a chair's 32^3 voxels, 20 % of occupancy queries), the
+    loss is minimised by a probability below 0.5 wherever the image leaves the exact place of a thin part
+    uncertain, so marching cubes at 0.5 drops the legs and slats; the balanced optimum moves those logits
+    up by log((1 - pi) / pi), which puts the cut at the class-frequency prior instead of at 0.5.
+    """
+    pos = labels.mean().clamp(1e-3, 1 - 1e-3)
+    return torch.where(labels > 0.5, 0.5 / pos, 0.5 / (1 - pos)).detach()
 
 
 def chamfer_loss(point_cloud_src, point_cloud_tgt):
@@ -76,7 +92,7 @@ def single_view_loss(pred, batch, args):
     batch["voxels"] (B, 32, 32, 32) and batch["points"] (B, P, 3) on pred's device.
     """
     if args.type == "vox":
-        loss = voxel_loss(pred, batch["voxels"])
+        loss = voxel_loss(pred, batch["voxels"], balanced=getattr(args, "vox_loss", "bce") == "balanced")
         return loss, {"bce": loss.detach()}
     if args.type == "point":
         chamfer = chamfer_to_samples(pred, batch["points"])
@@ -90,17 +106,9 @@ def occupancy_loss(logits, labels, balanced=False):
     """BCE of (B, Q) occupancy logits against (B, Q) labels in {0, 1}, and the terms for the log
     (bce, and the IoU of the queries' predicted and true occupancy).
 
-    balanced: weigh each class by the inverse of its share of the batch's queries, so inside and outside
-    queries each carry half of the loss (weights 1 / (2 pi) and 1 / (2 (1 - pi)) for a positive share pi;
-    they average to 1 over the batch). Unweighted, with about 20 % positives, the loss is minimised by a
-    probability below 0.5 wherever the image leaves the exact place of a thin part uncertain, so
-    marching cubes at 0.5 drops the legs and slats; the balanced optimum moves those logits up by
-    log((1 - pi) / pi), which puts the cut at the class-frequency prior instead of at 0.5.
+    balanced: inside and outside queries each carry half of the loss (see class_balanced_weight).
     """
-    weight = None
-    if balanced:
-        pos = labels.mean().clamp(1e-3, 1 - 1e-3)  # share of inside queries in this batch
-        weight = torch.where(labels > 0.5, 0.5 / pos, 0.5 / (1 - pos)).detach()  # (B, Q), mean 1
+    weight = class_balanced_weight(labels) if balanced else None  # (B, Q), mean 1
     loss = F.binary_cross_entropy_with_logits(logits, labels, weight=weight)
     with torch.no_grad():
         pred, gt = logits > 0, labels > 0.5

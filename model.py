@@ -317,19 +317,21 @@ class OccupancyNetwork(ImageConditioned):
         """(B, 137, 137, 3) images or (B, C) features, (B, Q, 3) points -> (B, Q) logits."""
         return self.decoder(points, self.encode(images_or_feats))
 
+    def query_logits(self, feat, points, chunk=65536):
+        """(B, C) feature, (B, Q, 3) points -> (B, Q) logits, at most `chunk` points (over the whole batch)
+        through the decoder at once, so memory stays bounded however many points are asked."""
+        per_chunk = max(1, chunk // feat.shape[0])
+        return torch.cat([self.decoder(points[:, i:i + per_chunk], feat) for i in range(0, points.shape[1], per_chunk)], 1)
+
     def grid_logits(self, feat, res, chunk=65536):
         """Logits on the res^3 voxel centres of the canonical cube: (B, C) feature -> (B, res, res, res).
 
         The grid is in the voxel frame of utils_vox (axes z, y, x), so utils_vox.voxels_to_meshes and
-        eval_model.prediction_points read it like a voxel prediction. At most `chunk` points (over the
-        whole batch) go through the decoder at once, so memory stays bounded at any resolution.
+        eval_model.prediction_points read it like a voxel prediction.
         """
         b = feat.shape[0]
-        centres = voxel_centers(res).to(feat.device).reshape(1, -1, 3)  # (1, res^3, 3) xyz
-        per_chunk = max(1, chunk // b)
-        out = [self.decoder(centres[:, i:i + per_chunk].expand(b, -1, -1), feat)  # (B, q)
-               for i in range(0, centres.shape[1], per_chunk)]
-        return torch.cat(out, dim=1).view(b, res, res, res)
+        centres = voxel_centers(res).to(feat.device).reshape(1, -1, 3).expand(b, -1, -1)  # (B, res^3, 3) xyz
+        return self.query_logits(feat, centres, chunk).view(b, res, res, res)
 
 
 class AtlasPatch(nn.Module):

@@ -42,29 +42,42 @@ def ci_of(m):
 
 
 def metrics_rows(out, models, state, reference=None):
-    """Table rows: each model (label, metrics path, training stage) and then the three baselines."""
+    """A table block: each model (label, metrics path, training stage) and then the three baselines. Where a
+    model has an inside (voxels, occupancy), two more columns give the volumetric IoU on the 32^3 grid and on
+    points in the cube (metrics.occupancy_iou), for the baselines too."""
+    found = [(label, load_metrics(out, path), train_stage) for label, path, train_stage in models]
+    found = [f for f in found if f[1] is not None]
+    iou = any("avg_iou_32" in m for _, m, _ in found)
+
+    def iou_cells(m):
+        if not iou:
+            return []
+        return [f"{m['avg_iou_32']:.1f}" if "avg_iou_32" in m else "",
+                f"{m['avg_iou_points']:.1f} [{m['iou_points_ci95'][0]:.1f}, {m['iou_points_ci95'][1]:.1f}]"
+                if "avg_iou_points" in m else ""]
+
     rows = []
-    for label, path, train_stage in models:
-        m = load_metrics(out, path)
-        if m is None:
-            continue
+    for label, m, train_stage in found:
         lo, hi = ci_of(m)
         seconds = state.get(train_stage, {}).get("seconds") if train_stage else None
         ref = (reference or {}).get(label)
+        if m.get("isovalue_chosen_on"):
+            label = f"{label} (isovalue {m['isovalue']:g}, chosen on {m['isovalue_chosen_on']})"
         rows.append([label, m.get("step", ""), f"{seconds:.0f}" if seconds else "",
                      *[f"{v:.1f}" for v in m["avg_f1"][:-1]], f"{m['avg_f1@0.05']:.1f} [{lo:.1f}, {hi:.1f}]",
-                     f"{ref:.1f}" if ref is not None else ""])
+                     *iou_cells(m), f"{ref:.1f}" if ref is not None else ""])
     for label, name in BASELINES:
         m = load_metrics(out, f"test_outputs/baselines/metrics_{name}.json")
         if m is not None:
             lo, hi = ci_of(m)
             rows.append([f"*{label}*", "", "", *[f"{v:.1f}" for v in m["avg_f1"][:-1]],
-                         f"{m['avg_f1@0.05']:.1f} [{lo:.1f}, {hi:.1f}]", ""])
-    return rows
+                         f"{m['avg_f1@0.05']:.1f} [{lo:.1f}, {hi:.1f}]", *iou_cells(m), ""])
+    return ("table", HEADERS[:-1] + (IOU_HEADERS if iou else []) + HEADERS[-1:], rows)
 
 
 HEADERS = ["model", "train steps", "train s", "F1@0.01", "F1@0.02", "F1@0.03", "F1@0.04", "F1@0.05 [95% CI]",
            "writeup F1@0.05 (real R2N2)"]
+IOU_HEADERS = ["IoU 32^3", "IoU points [95% CI]"]
 
 
 def differences(out, pairs):
@@ -132,21 +145,25 @@ def sections(out, state, info):
     for i, t in enumerate(("vox", "point", "mesh")):
         b += [("h2", f"2.{i + 1} Image to {dict(vox='voxel grid', point='point cloud', mesh='mesh')[t]}"),
               ("code", commands(state, f"2.{i + 1}")),
-              ("table", HEADERS, metrics_rows(out, [(t, f"test_outputs/q2/metrics_{t}.json", f"train_{t}")], state, REFERENCE)),
+              metrics_rows(out, [(t, f"test_outputs/q2/metrics_{t}.json", f"train_{t}")]
+                           + ([(t, "test_outputs/q2/metrics_vox_isoauto.json", f"train_{t}")] if t == "vox" else []),
+                           state, REFERENCE),
               ("p", "Input | Prediction | Target on test chairs, the training loss and the F1 curve:"),
               ("img", pictures(out, f"test_outputs/q2/vis/q2_{t}_*.png") + pictures(out, f"outputs/q2/loss_{t}.png")
                + pictures(out, f"test_outputs/q2/eval_{t}.png"))]
     models = [(t, f"test_outputs/q2/metrics_{t}.json", f"train_{t}") for t in ("vox", "point", "mesh")]
+    models.insert(1, ("vox", "test_outputs/q2/metrics_vox_isoauto.json", "train_vox"))
+    named = [("vox (val isovalue)" if "isoauto" in p else t, p) for t, p, _ in models]  # distinct names for the sentences
     base = [(label, f"test_outputs/baselines/metrics_{name}.json") for label, name in BASELINES[:2]]
-    pairs = [((t, p), bl) for t, p, _ in models for bl in base]
-    pairs += [((a, pa), (c, pc)) for k, (a, pa, _) in enumerate(models) for c, pc, _ in models[k + 1:]]
+    pairs = [(m, bl) for m in named for bl in base]
+    pairs += [(a, c) for k, a in enumerate(named) for c in named[k + 1:] if a[0].split()[0] != c[0].split()[0]]
     b += [("h2", "2.4 Quantitative comparison"), ("code", commands(state, "2.4")),
-          ("table", HEADERS, metrics_rows(out, models, state, REFERENCE)),
+          metrics_rows(out, models, state, REFERENCE),
           ("list", differences(out, pairs)), ("img", pictures(out, "test_outputs/comparison/f1_curves.png"))]
     study = [(n, f"test_outputs/q2_{n}/metrics_point.json", f"train_point_{n}") for n in (500, 1000, 2500, 5000)]
     adjacent = [((f"{a} points", pa), (f"{c} points", pc)) for (a, pa, _), (c, pc, _) in zip(study, study[1:])]
     b += [("h2", "2.5 Hyper-parameter study: the number of predicted points"), ("code", commands(state, "2.5")),
-          ("table", HEADERS, metrics_rows(out, study, state, REFERENCE)), ("list", differences(out, adjacent)),
+          metrics_rows(out, study, state, REFERENCE), ("list", differences(out, adjacent)),
           ("img", pictures(out, "test_outputs/n_points_study/f1_curves.png")
            + sum((pictures(out, f"test_outputs/q2_{n}/vis/*.png", 1) for n, _, _ in study), []))]
     b += [("h2", "2.6 Interpreting the models: GradCAM++"), ("code", commands(state, "2.6"))]
@@ -158,15 +175,16 @@ def sections(out, state, info):
                            f"({s['n_examples']} test examples)."))
         b.append(("img", pictures(out, f"output/gradcam++_visualizations/{t}/in_out_*.png", 3)))
     b += [("h2", "3.1 Implicit network (occupancy)"), ("code", commands(state, "3.1")),
-          ("table", HEADERS, metrics_rows(out, [("implicit", "test_outputs/q3_implicit/metrics_occupancy_32.json", "train_implicit"),
-                                                ("vox (2.1)", "test_outputs/q2/metrics_vox.json", "train_vox")], state)),
+          metrics_rows(out, [("implicit", "test_outputs/q3_implicit/metrics_occupancy_32.json", "train_implicit"),
+                             ("implicit", "test_outputs/q3_implicit/metrics_occupancy_32_isoauto.json", "train_implicit"),
+                                                ("vox (2.1)", "test_outputs/q2/metrics_vox.json", "train_vox")], state),
           ("list", differences(out, [(("implicit", "test_outputs/q3_implicit/metrics_occupancy_32.json"),
                                       ("vox", "test_outputs/q2/metrics_vox.json"))])),
           ("img", pictures(out, "test_outputs/q3_implicit/vis/*.png") + pictures(out, "output/q3_implicit/loss_implicit.png"))]
     b += [("h2", "3.2 Parametric network (AtlasNet-style)"), ("code", commands(state, "3.2")),
-          ("table", HEADERS, metrics_rows(out, [("parametric points", "test_outputs/q3_parametric/metrics_parametric_point.json", "train_parametric"),
+          metrics_rows(out, [("parametric points", "test_outputs/q3_parametric/metrics_parametric_point.json", "train_parametric"),
                                                 ("parametric mesh", "test_outputs/q3_parametric/metrics_parametric_mesh.json", None),
-                                                ("point (2.2)", "test_outputs/q2/metrics_point.json", "train_point")], state)),
+                                                ("point (2.2)", "test_outputs/q2/metrics_point.json", "train_point")], state),
           ("list", differences(out, [(("parametric points", "test_outputs/q3_parametric/metrics_parametric_point.json"),
                                       ("point", "test_outputs/q2/metrics_point.json"))])),
           ("img", pictures(out, "test_outputs/q3_parametric/vis/*parametric_mesh*.png")

@@ -23,6 +23,8 @@ def get_args_parser():
     p = argparse.ArgumentParser(description="Train an image -> 3D model (writeup 2.1-2.3, 2.5)")
     p.add_argument("--type", choices=["vox", "point", "mesh"], default="vox", help="output representation")
     p.add_argument("--n_points", type=int, default=1000, help="points predicted (point) / sampled per mesh for chamfer")
+    p.add_argument("--vox_loss", choices=["bce", "balanced"], default="bce",
+                   help="vox: plain BCE, or BCE with occupied and empty voxels weighted equally (losses.class_balanced_weight)")
     p.add_argument("--w_chamfer", type=float, default=1.0, help="weight of the chamfer loss (point, mesh)")
     p.add_argument("--w_smooth", type=float, default=0.1, help="weight of Laplacian smoothing (mesh)")
     p.add_argument("--ico_level", type=int, default=4, help="subdivision level of the ico-sphere the mesh decoder deforms")

@@ -58,3 +58,20 @@ def test_voxel_loss_is_bce_on_logits():
     # Confident and right costs little, confident and wrong costs a lot.
     assert voxel_loss(torch.full((1, 2, 2, 2), 10.0), torch.ones(1, 2, 2, 2)) < 1e-3
     assert voxel_loss(torch.full((1, 2, 2, 2), -10.0), torch.ones(1, 2, 2, 2)) > 9
+
+
+def test_balanced_voxel_loss_gives_each_class_half():
+    """Hand-computed: with 1 occupied voxel of 8, the balanced BCE is the mean of the two classes' mean BCE, and
+    its optimum for an uninformative constant logit is 0 (p = 0.5) instead of the prior's logit(1/8)."""
+    target = torch.zeros(1, 2, 2, 2)
+    target[0, 0, 0, 0] = 1.0
+    logits = torch.linspace(-2, 2, 8).view(1, 2, 2, 2)
+    per_voxel = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    expected = 0.5 * per_voxel[target > 0].mean() + 0.5 * per_voxel[target == 0].mean()
+    assert torch.allclose(voxel_loss(logits, target, balanced=True), expected, atol=1e-6)
+    constant = torch.zeros(1, requires_grad=True)
+    voxel_loss(constant.expand(1, 2, 2, 2), target, balanced=True).backward()
+    assert abs(constant.grad.item()) < 1e-6  # p = 0.5 is the balanced optimum
+    prior = torch.logit(torch.tensor(1 / 8)).reshape(1).requires_grad_()
+    voxel_loss(prior.expand(1, 2, 2, 2), target).backward()
+    assert abs(prior.grad.item()) < 1e-6  # and the prior's logit the plain one

@@ -97,3 +97,49 @@ def test_cpu_default_is_kdtree(monkeypatch):
     monkeypatch.setattr(metrics, "knn_points", no_knn)
     pred, pred_lengths, gt = padded_batch(20, 30, [20, 5], seed=1)
     assert f1_scores(pred, pred_lengths, gt)["f1"].shape == (2, len(THRESHOLDS))
+
+
+def test_occupancy_iou_hand_cases():
+    pred = torch.tensor([[1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 1, 0]], dtype=torch.bool)
+    gt = torch.tensor([[1, 0, 1, 0], [0, 0, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0]], dtype=torch.bool)
+    # 1 shared of 3 occupied; both empty agree; an empty prediction of a shape; identical.
+    assert metrics.occupancy_iou(pred, gt).tolist() == pytest.approx([100 / 3, 100.0, 0.0, 100.0])
+    # Any trailing shape is flattened per example (a grid).
+    grid = torch.zeros(2, 4, 4, 4, dtype=torch.bool)
+    grid[:, :2] = True  # 32 of 64 cells
+    half = grid.clone()
+    half[:, 1] = False  # 16 of them
+    assert metrics.occupancy_iou(half, grid).tolist() == pytest.approx([50.0, 50.0])
+
+
+def trilinear_by_hand(vol, p):
+    """Value of a (D, D, D) (z, y, x) grid at world point p = (x, y, z) in the cube [-0.5, 0.5]^3 with voxel
+    centres at -0.5 + (i + 0.5) / D, by the eight-corner formula (p inside the hull of the centres)."""
+    d = vol.shape[0]
+    f = [(c + 0.5) * d - 0.5 for c in p.tolist()]  # continuous (x, y, z) index
+    i0 = [int(torch.floor(torch.tensor(c))) for c in f]
+    w = [c - i for c, i in zip(f, i0)]
+    total = 0.0
+    for dx in (0, 1):
+        for dy in (0, 1):
+            for dz in (0, 1):
+                weight = (w[0] if dx else 1 - w[0]) * (w[1] if dy else 1 - w[1]) * (w[2] if dz else 1 - w[2])
+                total += weight * vol[i0[2] + dz, i0[1] + dy, i0[0] + dx].item()
+    return total
+
+
+def test_grid_probability_is_trilinear_interpolation_in_the_voxel_frame():
+    import evaluation
+    from utils_vox import voxel_centers
+
+    g = torch.Generator().manual_seed(0)
+    probs = torch.rand(2, 32, 32, 32, generator=g)
+    # At the voxel centres: the voxel's own value (checks the axis order and the frame).
+    centres = voxel_centers(32).reshape(1, -1, 3).expand(2, -1, -1)  # (2, 32^3, 3)
+    assert torch.allclose(evaluation.grid_probability(probs, centres), probs.reshape(2, -1), atol=1e-5)
+    # Anywhere inside the hull of the centres: the eight-corner formula.
+    pts = (torch.rand(2, 50, 3, generator=g) - 0.5) * (31 / 32)  # (2, 50, 3)
+    got = evaluation.grid_probability(probs, pts)
+    for b in range(2):
+        for q in range(50):
+            assert got[b, q].item() == pytest.approx(trilinear_by_hand(probs[b], pts[b, q]), abs=1e-5)

@@ -1,0 +1,220 @@
+"""Equal training time: is a section-3 decoder better than the simpler one it replaces, given the same seconds?
+
+    python equal_time.py --out equal_time --pair implicit --seconds 900 --segment 200
+    python equal_time.py --out equal_time --pair parametric --seconds 600 --segment 200
+
+--pair implicit:   the voxel decoder (train_model.py --type vox, the reference) against the occupancy
+                   network (q3_train_implicit.py), both scored at --eval_res for the occupancy grid.
+--pair parametric: the point decoder (train_model.py --type point, the reference) against AtlasNet with
+                   1 patch (the writeup's fold) and 25 patches (AtlasNet's squares), points and mesh.
+
+Why this protocol: a decoder that costs more per step must be compared at equal time, not equal steps,
+and every choice is made on val. Each model trains in segments of --segment steps (the segments are one
+run: --load_checkpoint resumes it exactly), each segment's checkpoint is kept and scored on the val split,
+and training stops once --seconds of training time are spent. T is the training time at which the
+reference first reaches its best val F1@0.05; each model's checkpoint is its best on val among those
+trained for at most T seconds; only those are scored on the test split, once, beside the baselines
+(baselines.py with the reference's encoder for retrieval). Every stage runs the repo's own scripts as
+subprocesses; the folder is resumable (a finished segment or evaluation is reused).
+Writes {out}/{pair}/curve.json (every segment's val scores), table.md and table.json (the test scores).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+import cli
+from evaluation import bootstrap_ci
+from runtime import atomic_write
+
+PY = sys.executable
+
+
+def models_of(args):
+    """name -> (training command without --max_iter, evaluation commands {kind: argv builder}, training id)."""
+    common = ["--batch_size", str(args.batch_size), "--num_workers", str(args.num_workers), "--device", args.device,
+              "--vis_freq", "0", "--save_freq", "0"] + (["--dataset_dir", args.dataset_dir] if args.dataset_dir else [])
+    runs = os.path.join(args.out, args.pair, "runs")
+    ev = ["--vis_freq", "0", "--num_workers", str(args.num_workers), "--device", args.device] + (
+        ["--dataset_dir", args.dataset_dir] if args.dataset_dir else [])
+    if args.pair == "implicit":
+        return {
+            "vox": ([PY, "train_model.py", "--type", "vox", "--id", "vox", "--output_dir", runs] + common,
+                    {"vox": lambda ck, split, out: [PY, "eval_model.py", "--type", "vox", "--id", "vox", "--checkpoint_path", ck,
+                                                     "--split", split, "--output_dir", out] + ev},
+                    "checkpoint_vox.pth", {"vox": "metrics_vox.json"}),
+            "implicit": ([PY, "q3_train_implicit.py", "--id", "implicit", "--output_dir", runs,
+                          "--num_points_to_sample", str(args.queries)] + common,
+                         {"vox": lambda ck, split, out: [PY, "eval_q3.py", "--model_type", "occupancy", "--type", "vox", "--id",
+                                                          "implicit", "--checkpoint_path", ck, "--split", split, "--output_dir", out,
+                                                          "--eval_res", str(args.eval_res)] + ev},
+                         "checkpoint_implicit.pth", {"vox": f"metrics_occupancy_{args.eval_res}.json"}),
+        }
+    point = ([PY, "train_model.py", "--type", "point", "--id", "point", "--output_dir", runs] + common,
+             {"point": lambda ck, split, out: [PY, "eval_model.py", "--type", "point", "--id", "point", "--checkpoint_path", ck,
+                                                "--split", split, "--output_dir", out] + ev},
+             "checkpoint_point.pth", {"point": "metrics_point.json"})
+    out = {"point": point}
+    for n in (1, 25):
+        name = f"atlasnet_{n}"
+        evals = {t: (lambda t, name: lambda ck, split, o: [PY, "eval_q3.py", "--model_type", "parametric", "--type", t, "--id", name,
+                                                          "--checkpoint_path", ck, "--split", split, "--output_dir", o] + ev)(t, name)
+                 for t in ("point", "mesh")}
+        out[name] = ([PY, "q3_train_parametric.py", "--type", "point", "--model_type", "parametric", "--id", name,
+                      "--output_dir", runs, "--n_patches", str(n)] + common,
+                     evals, "checkpoint_parametric.pth", {"point": "metrics_parametric_point.json", "mesh": "metrics_parametric_mesh.json"})
+    return out
+
+
+def run(argv, log):
+    """Run one stage, its output appended to log; a failure stops with the stage's last lines."""
+    with open(log, "a") as f:
+        f.write("$ " + " ".join(argv) + "\n")
+        f.flush()
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        f.write(proc.stdout)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.strip().splitlines()[-5:])
+        raise SystemExit(f"error: a stage failed (exit {proc.returncode}), see {log}:\n{tail}")
+    return proc.stdout
+
+
+def evaluate(name, evals, files, ckpt, split, out, log):
+    """{kind: metrics} of model `name`'s checkpoint on a split, reusing metrics already written for it."""
+    scores = {}
+    for kind, argv in evals.items():
+        path = os.path.join(out, name, files[kind])  # the evaluators write {output_dir}/{id}/metrics_*.json
+        if not os.path.isfile(path):
+            run(argv(ckpt, split, out), log)
+        scores[kind] = json.load(open(path))
+    return scores
+
+
+def train_curve(name, spec, args, folder, log):
+    """Train `name` segment by segment until --seconds of training; each segment kept and scored on val."""
+    train, evals, ckpt_name, files = spec
+    curve_path = os.path.join(folder, f"curve_{name}.json")
+    curve = json.load(open(curve_path)) if os.path.isfile(curve_path) else []
+    while not curve or (curve[-1]["seconds"] < args.seconds and curve[-1]["step"] < args.max_steps):
+        step = (curve[-1]["step"] if curve else 0) + args.segment
+        argv = train + ["--max_iter", str(step)] + (["--load_checkpoint"] if curve else [])
+        out = run(argv, log)
+        took = re.findall(r"(\d+) steps in (\d+(?:\.\d+)?) s", out)
+        if not took:
+            raise SystemExit(f"error: no 'N steps in X s' line from the training of {name}; see {log}")
+        kept = os.path.join(folder, "checkpoints", f"{name}_{step}.pth")
+        os.makedirs(os.path.dirname(kept), exist_ok=True)
+        shutil.copyfile(os.path.join(folder, "runs", name, ckpt_name), kept)
+        val = evaluate(name, evals, files, kept, "val", os.path.join(folder, "val", f"{name}_{step}"), log)
+        seconds = (curve[-1]["seconds"] if curve else 0.0) + float(took[-1][1])
+        curve.append({"step": step, "seconds": seconds, "checkpoint": kept,
+                      "val": {k: summary(m) for k, m in val.items()}})
+        atomic_write(curve_path, lambda tmp: json.dump(curve, open(tmp, "w"), indent=1))
+        print(f"{name}: step {step}, {seconds:.0f} s of training, val "
+              + ", ".join(f"{k} F1@0.05 {v['f1'][-1]:.1f}" for k, v in curve[-1]["val"].items()), flush=True)
+    return curve
+
+
+def summary(m):
+    """The numbers of a metrics file the tables use."""
+    out = {"f1": m["avg_f1"], "ci": m["f1_ci95@0.05"], "per_example": m["per_example_f1@0.05"]}
+    for key in ("iou_32", "iou_points"):
+        if f"avg_{key}" in m:
+            out[key] = m[f"avg_{key}"]
+            out[f"{key}_ci"] = m[f"{key}_ci95"]
+    return out
+
+
+def main(args):
+    if args.segment < 1 or args.seconds <= 0:
+        raise SystemExit("error: --segment and --seconds must be positive")
+    folder = os.path.join(args.out, args.pair)
+    os.makedirs(folder, exist_ok=True)
+    log = os.path.join(folder, "log.txt")
+    specs = models_of(args)
+    reference = next(iter(specs))
+    curves = {name: train_curve(name, spec, args, folder, log) for name, spec in specs.items()}
+
+    ref_kind = next(iter(specs[reference][1]))
+    ref_f1 = [c["val"][ref_kind]["f1"][-1] for c in curves[reference]]
+    t_best = curves[reference][int(np.argmax(ref_f1))]["seconds"]  # argmax: the first segment at the best
+    rows, chosen = [], {}
+    for name, (_, evals, _, files) in specs.items():
+        kind = next(iter(evals))  # checkpoints are chosen by the first kind's val F1@0.05
+        within = [c for c in curves[name] if c["seconds"] <= t_best * 1.05] or curves[name][:1]
+        best = max(within, key=lambda c: c["val"][kind]["f1"][-1])
+        chosen[name] = best
+        test = evaluate(name, evals, files, best["checkpoint"], "test", os.path.join(folder, "test", name), log)
+        for k, m in test.items():
+            rows.append({"model": name if len(test) == 1 else f"{name} {k}", "step": best["step"],
+                         "seconds": best["seconds"], **summary(m)})
+    base_dir = os.path.join(folder, "test", "baselines")
+    if not os.path.isfile(os.path.join(base_dir, "baselines", "metrics_oracle.json")):
+        run([PY, "baselines.py", "--output_dir", base_dir, "--checkpoint_path", chosen[reference]["checkpoint"],
+             "--num_workers", str(args.num_workers), "--device", args.device, "--subsample", "300"]
+            + (["--dataset_dir", args.dataset_dir] if args.dataset_dir else []), log)
+    for name in ("constant", "retrieval", "oracle"):
+        m = json.load(open(os.path.join(base_dir, "baselines", f"metrics_{name}.json")))
+        rows.append({"model": f"*{name}*", "step": None, "seconds": None, **summary(m)})
+
+    table = write_table(rows, folder, args, t_best, reference)
+    atomic_write(os.path.join(folder, "table.json"),
+                 lambda tmp: json.dump({"t_best": t_best, "reference": reference, "rows": rows, "curves": curves},
+                                       open(tmp, "w"), indent=1))
+    print(table)
+    print(f"wrote {os.path.join(folder, 'table.md')}")
+
+
+def write_table(rows, folder, args, t_best, reference):
+    """The test table (markdown) with the paired differences of each model against the reference."""
+    iou = any("iou_32" in r for r in rows)
+    head = ["model", "steps", "train s", "F1@0.01", "F1@0.02", "F1@0.03", "F1@0.04", "F1@0.05 [95% CI]"]
+    head += ["IoU 32^3", "IoU points [95% CI]"] if iou else []
+    lines = [f"Equal training time, --pair {args.pair}: T = {t_best:.0f} s, when {reference} first reached its best "
+             f"val F1@0.05 (segments of {args.segment} steps, batch {args.batch_size}); each model's checkpoint is its "
+             "best on val within T; test scored once.", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [r["model"], "" if r["step"] is None else str(r["step"]), "" if r["seconds"] is None else f"{r['seconds']:.0f}",
+                 *[f"{v:.1f}" for v in r["f1"][:-1]], f"{r['f1'][-1]:.1f} [{r['ci'][0]:.1f}, {r['ci'][1]:.1f}]"]
+        if iou:
+            cells += [f"{r['iou_32']:.1f}" if "iou_32" in r else "",
+                      f"{r['iou_points']:.1f} [{r['iou_points_ci'][0]:.1f}, {r['iou_points_ci'][1]:.1f}]" if "iou_points" in r else ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    ref = rows[0]
+    lines.append("")
+    for r in rows[1:]:
+        d = np.asarray(r["per_example"]) - np.asarray(ref["per_example"])
+        lo, hi = bootstrap_ci(d[:, None])[0]
+        verdict = (f"{r['model']} is better" if lo > 0 else f"{ref['model']} is better" if hi < 0
+                   else "not a difference these test chairs can resolve")
+        lines.append(f"- {r['model']} - {ref['model']}: {d.mean():+.1f} F1@0.05 [{lo:+.1f}, {hi:+.1f}]: {verdict}.")
+    text = "\n".join(lines) + "\n"
+    atomic_write(os.path.join(folder, "table.md"), lambda tmp: open(tmp, "w").write(text))
+    return text
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(description="Train two decoders for equal time, choose on val, score test once")
+    p.usage, p.formatter_class = cli.USAGE, cli.Defaults
+    p.add_argument("--out", required=True, help="folder of the runs, checkpoints, metrics and tables")
+    p.add_argument("--pair", choices=["implicit", "parametric"], required=True,
+                   help="implicit: vox vs occupancy network; parametric: point vs AtlasNet with 1 and 25 patches")
+    p.add_argument("--seconds", type=float, default=900, help="training time per model (stop after the segment that passes it)")
+    p.add_argument("--segment", type=int, default=200, help="steps between val evaluations")
+    p.add_argument("--max_steps", type=int, default=100000, help="stop a model at this many steps whatever the time")
+    p.add_argument("--batch_size", type=int, default=16, help="images per step, every model")
+    p.add_argument("--queries", type=int, default=2048, help="implicit: query points per image per step")
+    p.add_argument("--eval_res", type=int, default=64, help="implicit: query grid of the occupancy evaluation")
+    p.add_argument("--num_workers", type=int, default=1, help="data loader workers of every stage")
+    cli.add_device_and_dataset_args(p)
+    return p
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())
