@@ -41,7 +41,7 @@ demo: data
 	@echo "  $(DEMO)/logs/          the log of every stage; rerun make demo to continue after Ctrl-C"
 
 test: venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=15 tests
 
 clean-demo:
 	rm -rf $(DEMO)

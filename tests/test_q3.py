@@ -1,10 +1,9 @@
 """Writeup section 3: the implicit and parametric networks learn, their labels and meshes are right, eval_q3
-scores ground truth high through the shared evaluation path, refuses wrong checkpoints, and the four section-3
-commands run as typed at a tiny budget."""
+scores ground truth high through the shared evaluation path, and refuses wrong checkpoints (the four section-3
+commands run as typed in tests/test_report.py)."""
 import argparse
 import json
 import math
-import os
 
 import pytest
 import torch
@@ -14,7 +13,7 @@ from torch.utils.data import DataLoader
 
 import occupancy
 from checkpoint import save_checkpoint
-from conftest import checkpoint_of, run, script_fails, script_ok, typed, writeup_commands
+from conftest import checkpoint_of, script_fails, script_ok
 from evaluation import evaluate, make_predict
 from losses import chamfer_to_samples, occupancy_loss
 from model import OccupancyNetwork, ParametricNetwork, model_input
@@ -282,15 +281,3 @@ def test_eval_writes_metrics_and_refuses_wrong_checkpoints(tiny_dataset, checkpo
                  message="read it with eval_q3.py --model_type parametric")
     script_fails("extract_feats.py", "--checkpoint_path", section2, "--dataset_dir", tiny_dataset,
                  message="does not hold a model this repo can rebuild")
-
-
-def test_writeup_section3_commands_run_as_typed(tiny_dataset, tmp_path):
-    """Train with each command as typed (plus a tiny --max_iter override), then evaluate the checkpoint it wrote."""
-    env = dict(os.environ, R2N2_DATASET_DIR=tiny_dataset)
-    commands = writeup_commands("## 3. Other architectures", "## Data layout")
-    assert len(commands) == 4, commands
-    for train_cmd, eval_cmd in zip(commands[::2], commands[1::2]):
-        ckpt = checkpoint_of(run(typed(train_cmd) + " --max_iter 1", env, tmp_path))
-        out = run(typed(eval_cmd.replace("<checkpoint_path>", ckpt)), env, tmp_path)
-        assert "avg F1@0.05" in out
-    assert (tmp_path / "test_outputs" / "q3_implicit" / "metrics_occupancy_32.json").is_file()

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import script_ok
+from conftest import script_ok, writeup_commands
 
 SECTIONS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3.1", "3.2"]
 
@@ -70,3 +70,17 @@ def test_a_rerun_reuses_every_stage(report, tiny_dataset):
     again = script_ok("report.py", "--out", out, "--steps", "3", "--batch_size", "2", "--num_workers", "0",
                       "--dataset_dir", tiny_dataset, "--device", "cpu")
     assert again.count(": reused") == len(stages) and ": done in " not in again
+
+
+def test_every_writeup_command_of_sections_1_to_3_ran_as_typed(report):
+    """Each command of the writeup (tests/writeup.md), placeholders filled with the checkpoint it trained, is the
+    start of a finished stage: the report is the proof that the writeup's commands run as typed (a budget only
+    appends flags)."""
+    out, _ = report
+    ran = [s["cmd"] for s in json.load(open(out / "stages.json")).values() if s["finished"]]
+    commands = writeup_commands("## 1. Fitting", "## Data layout")
+    assert len(commands) == 3 + 8 + 3 + 4, commands
+    for cmd in commands:
+        pattern = re.escape(cmd)
+        pattern = re.sub(r"<[a-z_]+>", r"\\S+", pattern) + r"( |$)"  # "<ckpt_path>" and the like: any path
+        assert any(re.match(pattern, r) for r in ran), cmd
