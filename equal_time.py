@@ -15,7 +15,9 @@ and training stops once --seconds of training time are spent. T is the training 
 reference first reaches its best val F1@0.05; each model's checkpoint is its best on val among those
 trained for at most T seconds; only those are scored on the test split, once, beside the baselines
 (baselines.py with the reference's encoder for retrieval). Every stage runs the repo's own scripts as
-subprocesses; the folder is resumable (a finished segment or evaluation is reused).
+subprocesses; the folder is resumable (a finished segment or evaluation is reused; a segment stopped by
+Ctrl-C resumes from its checkpoint, and its time then counts from the resumption only, so rerun it whole for
+an exact time).
 Writes {out}/{pair}/curve.json (every segment's val scores), table.md and table.json (the test scores).
 """
 import argparse
@@ -36,39 +38,40 @@ PY = sys.executable
 
 
 def models_of(args):
-    """name -> (training command without --max_iter, evaluation commands {kind: argv builder}, training id)."""
-    common = ["--batch_size", str(args.batch_size), "--num_workers", str(args.num_workers), "--device", args.device,
-              "--vis_freq", "0", "--save_freq", "0"] + (["--dataset_dir", args.dataset_dir] if args.dataset_dir else [])
+    """name -> (training argv without --max_iter, {kind: evaluation argv template}, checkpoint file name,
+    {kind: metrics file name}); the reference first. In a template "<ckpt>", "<split>" and "<out>" stand for the
+    checkpoint, the split and the output folder of one evaluation."""
+    data = ["--dataset_dir", args.dataset_dir] if args.dataset_dir else []
     runs = os.path.join(args.out, args.pair, "runs")
-    ev = ["--vis_freq", "0", "--num_workers", str(args.num_workers), "--device", args.device] + (
-        ["--dataset_dir", args.dataset_dir] if args.dataset_dir else [])
+    common = ["--output_dir", runs, "--batch_size", str(args.batch_size), "--num_workers", str(args.num_workers),
+              "--device", args.device, "--vis_freq", "0", "--save_freq", "0"] + data
+
+    def scored(script, name, *flags):
+        return [PY, script, *flags, "--id", name, "--checkpoint_path", "<ckpt>", "--split", "<split>",
+                "--output_dir", "<out>", "--vis_freq", "0", "--num_workers", str(args.num_workers),
+                "--device", args.device] + data
+
     if args.pair == "implicit":
         return {
-            "vox": ([PY, "train_model.py", "--type", "vox", "--id", "vox", "--output_dir", runs] + common,
-                    {"vox": lambda ck, split, out: [PY, "eval_model.py", "--type", "vox", "--id", "vox", "--checkpoint_path", ck,
-                                                     "--split", split, "--output_dir", out] + ev},
-                    "checkpoint_vox.pth", {"vox": "metrics_vox.json"}),
-            "implicit": ([PY, "q3_train_implicit.py", "--id", "implicit", "--output_dir", runs,
-                          "--num_points_to_sample", str(args.queries)] + common,
-                         {"vox": lambda ck, split, out: [PY, "eval_q3.py", "--model_type", "occupancy", "--type", "vox", "--id",
-                                                          "implicit", "--checkpoint_path", ck, "--split", split, "--output_dir", out,
-                                                          "--eval_res", str(args.eval_res)] + ev},
+            "vox": ([PY, "train_model.py", "--type", "vox", "--id", "vox"] + common,
+                    {"vox": scored("eval_model.py", "vox", "--type", "vox")}, "checkpoint_vox.pth",
+                    {"vox": "metrics_vox.json"}),
+            "implicit": ([PY, "q3_train_implicit.py", "--id", "implicit", "--num_points_to_sample", str(args.queries)] + common,
+                         {"vox": scored("eval_q3.py", "implicit", "--model_type", "occupancy", "--type", "vox",
+                                        "--eval_res", str(args.eval_res))},
                          "checkpoint_implicit.pth", {"vox": f"metrics_occupancy_{args.eval_res}.json"}),
         }
-    point = ([PY, "train_model.py", "--type", "point", "--id", "point", "--output_dir", runs] + common,
-             {"point": lambda ck, split, out: [PY, "eval_model.py", "--type", "point", "--id", "point", "--checkpoint_path", ck,
-                                                "--split", split, "--output_dir", out] + ev},
-             "checkpoint_point.pth", {"point": "metrics_point.json"})
-    out = {"point": point}
+    models = {"point": ([PY, "train_model.py", "--type", "point", "--id", "point"] + common,
+                        {"point": scored("eval_model.py", "point", "--type", "point")}, "checkpoint_point.pth",
+                        {"point": "metrics_point.json"})}
     for n in (1, 25):
         name = f"atlasnet_{n}"
-        evals = {t: (lambda t, name: lambda ck, split, o: [PY, "eval_q3.py", "--model_type", "parametric", "--type", t, "--id", name,
-                                                          "--checkpoint_path", ck, "--split", split, "--output_dir", o] + ev)(t, name)
-                 for t in ("point", "mesh")}
-        out[name] = ([PY, "q3_train_parametric.py", "--type", "point", "--model_type", "parametric", "--id", name,
-                      "--output_dir", runs, "--n_patches", str(n)] + common,
-                     evals, "checkpoint_parametric.pth", {"point": "metrics_parametric_point.json", "mesh": "metrics_parametric_mesh.json"})
-    return out
+        models[name] = ([PY, "q3_train_parametric.py", "--type", "point", "--model_type", "parametric", "--id", name,
+                         "--n_patches", str(n)] + common,
+                        {t: scored("eval_q3.py", name, "--model_type", "parametric", "--type", t) for t in ("point", "mesh")},
+                        "checkpoint_parametric.pth",
+                        {"point": "metrics_parametric_point.json", "mesh": "metrics_parametric_mesh.json"})
+    return models
 
 
 def run(argv, log):
@@ -87,10 +90,11 @@ def run(argv, log):
 def evaluate(name, evals, files, ckpt, split, out, log):
     """{kind: metrics} of model `name`'s checkpoint on a split, reusing metrics already written for it."""
     scores = {}
-    for kind, argv in evals.items():
+    fill = {"<ckpt>": ckpt, "<split>": split, "<out>": out}
+    for kind, template in evals.items():
         path = os.path.join(out, name, files[kind])  # the evaluators write {output_dir}/{id}/metrics_*.json
         if not os.path.isfile(path):
-            run(argv(ckpt, split, out), log)
+            run([fill.get(a, a) for a in template], log)
         scores[kind] = json.load(open(path))
     return scores
 
@@ -172,7 +176,7 @@ def main(args):
 
 def write_table(rows, folder, args, t_best, reference):
     """The test table (markdown) with the paired differences of each model against the reference."""
-    iou = any("iou_32" in r for r in rows)
+    iou = any("iou_32" in r for r in rows if r["step"] is not None)  # a model with an inside; baselines alone do not count
     head = ["model", "steps", "train s", "F1@0.01", "F1@0.02", "F1@0.03", "F1@0.04", "F1@0.05 [95% CI]"]
     head += ["IoU 32^3", "IoU points [95% CI]"] if iou else []
     lines = [f"Equal training time, --pair {args.pair}: T = {t_best:.0f} s, when {reference} first reached its best "
