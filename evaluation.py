@@ -104,8 +104,8 @@ def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, i
             pred = model.decoder(feat)
             if kind == "vox":
                 pred = pred - shift  # (B, 32, 32, 32) logits, 0 at the isovalue
-                probs = torch.sigmoid(pred)
                 if with_iou:
+                    probs = torch.sigmoid(pred)  # (B, 32, 32, 32)
                     volume = volume_scores(lambda pts: grid_probability(probs, pts) > 0.5, pred > 0, batch, first_index, device)
         points, lengths = prediction_points(pred, kind, first_index)
         return points, lengths, [visualize.pred_shape(pred, i, kind) for i in range(len(lengths))], volume
