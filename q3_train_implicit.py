@@ -63,6 +63,8 @@ def train(args):
                                                               "arch": args.arch, "load_feat": args.load_feat})
     net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
+    run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device), sample_query_points(
+        batch["points"].to(device), args.num_points_to_sample, args.surface_sigma)))  # before each checkpoint
     run.say(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
             f"({dataset.dataset_dir}) on {device} x {run.world}")
 

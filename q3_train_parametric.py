@@ -53,6 +53,7 @@ def train(args):
                                                               "arch": args.arch, "load_feat": args.load_feat})
     net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
+    run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device), args.n_points))  # before each checkpoint
     run.say(f"training parametric ({args.n_patches} patch{'es' if args.n_patches > 1 else ''}) on {len(dataset)} views "
             f"of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) on {device} x {run.world}")
 

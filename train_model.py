@@ -45,6 +45,7 @@ def train_model(args):
                                                               "ico_level": args.ico_level, "load_feat": args.load_feat})
     net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
+    run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device)))  # before each checkpoint
     run.say(f"training {args.type} on {len(dataset)} views of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) "
             f"on {device} x {run.world}")
 

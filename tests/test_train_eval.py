@@ -67,6 +67,27 @@ def point_checkpoint(tiny_dataset, tmp_path_factory):
                                    "--dataset_dir", tiny_dataset, "--output_dir", out))
 
 
+def test_checkpoint_batch_norm_statistics_are_recomputed_at_its_weights(tiny_dataset, point_checkpoint):
+    """The saved running statistics of the encoder's first batch norm are the mean and unbiased variance of its
+    input over the fixed batches of training.BN_IMAGES (here one per step run: 3 batches of 4), computed here from
+    the checkpoint's conv weights, not the running averages the training steps left (those trail the weights)."""
+    from r2n2_custom import EpochBatchSampler
+    state = torch.load(point_checkpoint, weights_only=True)["model"]
+    ds = R2N2("train", tiny_dataset)
+    conv = torch.nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
+    conv.weight.data = state["encoder.features.0.weight"]
+    means, variances = [], []
+    with torch.no_grad():
+        for idx, _ in zip(EpochBatchSampler(len(ds), 4, seed=0 + 1), range(3)):
+            images = collate_batched_R2N2([ds[i] for i in idx])["images"].permute(0, 3, 1, 2)  # (4, 3, H, W)
+            mean, std = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+            y = conv((images - mean) / std).transpose(0, 1).flatten(1)  # (64, 4 * H' * W')
+            means.append(y.mean(1))
+            variances.append(y.var(1, unbiased=True))
+    assert torch.allclose(state["encoder.features.1.running_mean"], torch.stack(means).mean(0), rtol=1e-3, atol=1e-4)
+    assert torch.allclose(state["encoder.features.1.running_var"], torch.stack(variances).mean(0), rtol=1e-3)
+
+
 def test_eval_writes_metrics_and_pictures(tiny_dataset, point_checkpoint, tmp_path):
     base = ["--type", "point", "--checkpoint_path", point_checkpoint, "--output_dir", tmp_path, "--dataset_dir",
             tiny_dataset, "--num_workers", "0", "--device", "cpu"]
