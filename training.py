@@ -37,13 +37,13 @@ from runtime import pick_device, seed_everything, speed_flags
 # wait at the barrier of train_loader, or writing a checkpoint and picture between two steps.
 DIST_TIMEOUT = datetime.timedelta(minutes=30)
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
-# Batch norm's test-time statistics come from this many training images, recomputed at the weights of each
-# checkpoint (Precise BN; Wu and Johnson, "Rethinking 'Batch' in BatchNorm", 2021). Why: the running averages
-# (momentum 0.1, about the last 10 steps) trail a network whose weights still move fast, so a checkpoint
-# normalised with them is not the network that was trained. Measured on the embedded chairs (val, avg F1@0.05):
-# a vox model after 400 steps scored 18.1 with its running averages and 46.0 with recomputed statistics, 28.4
-# vs 58.1 after 800 steps, and its val curve stopped jumping between 20 and 60; a point model 63.7 vs 71.9
-# after 400 steps, 76.3 vs 76.6 after 1000 (the averages catch up once the weights settle).
+# Batch norm's test-time statistics come from this many training images (--bn_images), recomputed at the
+# weights of each checkpoint (Precise BN; Wu and Johnson, "Rethinking 'Batch' in BatchNorm", 2021). Why: the
+# running averages (momentum 0.1, about the last 10 steps) trail a network whose weights still move fast, so a
+# checkpoint normalised with them is not the network that was trained. Measured on the embedded chairs (val,
+# avg F1@0.05): a vox model after 400 steps scored 18.1 with its running averages and 46.9 with recomputed
+# statistics, 28.4 vs 58.1 after 800 steps, and its val curve stopped jumping between 20 and 60; a point model
+# 63.7 vs 71.9 after 400 steps, 76.3 vs 76.6 after 1000 (the averages catch up once the weights settle).
 BN_IMAGES = 512
 
 
@@ -73,6 +73,9 @@ def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
                    help="resume from this checkpoint (the flag alone: the run's own checkpoint in {output_dir}/{id}/)")
     cli.add_device_and_dataset_args(p)
     p.add_argument("--seed", type=int, default=0, help="random seed (model init, data order and random samples)")
+    p.add_argument("--bn_images", type=int, default=BN_IMAGES,
+                   help="training images over which every checkpoint's batch norm statistics are recomputed at its "
+                        "weights (precise BN); 0 keeps the running averages of the training steps, which trail the weights")
     p.add_argument("--amp", choices=["off", "bf16", "fp16"], default="off",
                    help="autocast the forward pass to bfloat16 (CPU or CUDA) or float16 (CUDA, with a GradScaler); "
                         "the losses stay float32")
@@ -162,7 +165,7 @@ def check_common_args(args, name):
     checkpoint to resume, then the dataset folder (resolved here, so a wrong one is one line and no files).
     `name` is the run's checkpoint name (checkpoint_{name}.pth)."""
     check_positive(args, "max_iter", "batch_size")
-    check_positive(args, "num_workers", "save_freq", "vis_freq", "log_freq", minimum=0)
+    check_positive(args, "num_workers", "save_freq", "vis_freq", "log_freq", "bn_images", minimum=0)
     if not args.lr > 0:
         raise SystemExit(f"error: --lr must be positive, not {args.lr}; the writeup uses --lr 4e-4")
     if args.load_checkpoint:
@@ -374,7 +377,7 @@ class RunFolder:
 
     def precise_bn(self, dataset, forward):
         """Before every checkpoint, recompute the model's batch norm statistics at its current weights from
-        forward(batch) over BN_IMAGES training images (see BN_IMAGES for why); `forward` runs the model (not
+        forward(batch) over --bn_images training images (see BN_IMAGES for why); `forward` runs the model (not
         its DDP wrapper) on a collated batch of `dataset` as a training step does, without the loss."""
         self.bn_pass = (dataset, forward)
 
@@ -386,7 +389,7 @@ class RunFolder:
         training stream are untouched, so a resumed run still repeats an uninterrupted one."""
         model = self.state[0]
         bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-        n_batches = min(math.ceil(BN_IMAGES / self.args.batch_size), self.completed)
+        n_batches = min(math.ceil(self.args.bn_images / self.args.batch_size), self.completed)
         if self.bn_pass is None or not bns or n_batches == 0:
             return False
         dataset, forward = self.bn_pass
