@@ -13,7 +13,9 @@ and every choice is made on val. Each model trains in segments of --segment step
 run: --load_checkpoint resumes it exactly), each segment's checkpoint is kept and scored on the val split,
 and training stops once --seconds of training time are spent. T is the training time at which the
 reference first reaches its best val F1@0.05; each model's checkpoint is its best on val among those
-trained for at most T seconds; only those are scored on the test split, once, beside the baselines
+trained for at most T seconds; a model with an inside (voxels, occupancy) is cut at the isovalue its
+checkpoint scores best on val (--isovalue auto: the losses calibrate the two differently, and a fixed 0.5
+would compare calibrations, not shapes); only those are scored on the test split, once, beside the baselines
 (baselines.py with the reference's encoder for retrieval). Every stage runs the repo's own scripts as
 subprocesses; the folder is resumable (a finished segment or evaluation is reused; a segment stopped by
 Ctrl-C resumes from its checkpoint, and its time then counts from the resumption only, so rerun it whole for
@@ -54,12 +56,12 @@ def models_of(args):
     if args.pair == "implicit":
         return {
             "vox": ([PY, "train_model.py", "--type", "vox", "--id", "vox"] + common,
-                    {"vox": scored("eval_model.py", "vox", "--type", "vox")}, "checkpoint_vox.pth",
-                    {"vox": "metrics_vox.json"}),
+                    {"vox": scored("eval_model.py", "vox", "--type", "vox", "--isovalue", "auto")}, "checkpoint_vox.pth",
+                    {"vox": "metrics_vox_isoauto.json"}),
             "implicit": ([PY, "q3_train_implicit.py", "--id", "implicit", "--num_points_to_sample", str(args.queries)] + common,
                          {"vox": scored("eval_q3.py", "implicit", "--model_type", "occupancy", "--type", "vox",
-                                        "--eval_res", str(args.eval_res))},
-                         "checkpoint_implicit.pth", {"vox": f"metrics_occupancy_{args.eval_res}.json"}),
+                                        "--eval_res", str(args.eval_res), "--isovalue", "auto")},
+                         "checkpoint_implicit.pth", {"vox": f"metrics_occupancy_{args.eval_res}_isoauto.json"}),
         }
     models = {"point": ([PY, "train_model.py", "--type", "point", "--id", "point"] + common,
                         {"point": scored("eval_model.py", "point", "--type", "point")}, "checkpoint_point.pth",
@@ -127,6 +129,8 @@ def train_curve(name, spec, args, folder, log):
 def summary(m):
     """The numbers of a metrics file the tables use."""
     out = {"f1": m["avg_f1"], "ci": m["f1_ci95@0.05"], "per_example": m["per_example_f1@0.05"]}
+    if m.get("isovalue_chosen_on"):
+        out["isovalue"] = m["isovalue"]
     for key in ("iou_32", "iou_points"):
         if f"avg_{key}" in m:
             out[key] = m[f"avg_{key}"]
@@ -181,10 +185,11 @@ def write_table(rows, folder, args, t_best, reference):
     head += ["IoU 32^3", "IoU points [95% CI]"] if iou else []
     lines = [f"Equal training time, --pair {args.pair}: T = {t_best:.0f} s, when {reference} first reached its best "
              f"val F1@0.05 (segments of {args.segment} steps, batch {args.batch_size}); each model's checkpoint is its "
-             "best on val within T; test scored once.", "",
+             "best on val within T, a surface's isovalue the best of its checkpoint on val; test scored once.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r["model"], "" if r["step"] is None else str(r["step"]), "" if r["seconds"] is None else f"{r['seconds']:.0f}",
+        label = r["model"] + (f" (isovalue {r['isovalue']:g})" if "isovalue" in r else "")
+        cells = [label, "" if r["step"] is None else str(r["step"]), "" if r["seconds"] is None else f"{r['seconds']:.0f}",
                  *[f"{v:.1f}" for v in r["f1"][:-1]], f"{r['f1'][-1]:.1f} [{r['ci'][0]:.1f}, {r['ci'][1]:.1f}]"]
         if iou:
             cells += [f"{r['iou_32']:.1f}" if "iou_32" in r else "",
