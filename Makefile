@@ -26,7 +26,7 @@ data: venv
 	  test -f $(DATA)/split_03001627.json || $(PY) make_synthetic_dataset.py --out $(DATA); \
 	fi
 
-# The main job at a CPU budget (27 minutes measured on 2 idle cores): report.py runs every section of the writeup
+# The main job at a CPU budget (30 minutes measured on 2 idle cores): report.py runs every section of the writeup
 # through its own commands (fits, vox / point / mesh training and evaluation, baselines, the n_points study,
 # GradCAM++, implicit and parametric models) and writes one page. `make demo STEPS=2000` trains longer.
 # R2N2_DATASET_DIR=/path/to/r2n2_shapenet_dataset make demo  runs it on that dataset (nothing is built).
