@@ -1,5 +1,5 @@
 # Two commands do everything:  `make demo`  and  `make test`  (both create .venv first when it is missing).
-# `make demo` about 30 minutes on 2 idle CPU cores, `make test` about 9 minutes (README: Quick start).
+# `make demo` about 30 minutes on 2 idle CPU cores, `make test` about 10 minutes (README: Quick start).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
