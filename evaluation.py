@@ -92,7 +92,7 @@ def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, i
         feat = model.encode(model_input(batch, model.load_feat, device))  # (B, C)
         volume = {}
         if isinstance(model, OccupancyNetwork):
-            pred = occupancy_logits(model, feat, eval_res, chunk) - shift  # (B, R, R, R), 0 at the isovalue
+            pred = model.grid_logits(feat, eval_res, chunk) - shift  # (B, R, R, R), 0 at the isovalue
             if with_iou:
                 grid = pred if eval_res == VOX_SIZE else model.grid_logits(feat, VOX_SIZE, chunk) - shift  # (B, 32, 32, 32)
                 volume = volume_scores(lambda pts: model.query_logits(feat, pts, chunk) - shift > 0, grid > 0,
@@ -101,7 +101,7 @@ def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, i
             verts, faces = model.grid_mesh(feat, n_points)  # (B, V, 3), (F, 3)
             pred = verts if kind == "point" else Meshes(list(verts), [faces] * len(verts))
         else:
-            pred = occupancy_logits(model, feat, eval_res, chunk) if kind == "vox" else model.decoder(feat)
+            pred = model.decoder(feat)
             if kind == "vox":
                 pred = pred - shift  # (B, 32, 32, 32) logits, 0 at the isovalue
                 if with_iou:
