@@ -46,7 +46,7 @@ def models_of(args):
     data = ["--dataset_dir", args.dataset_dir] if args.dataset_dir else []
     runs = os.path.join(args.out, args.pair, "runs")
     common = ["--output_dir", runs, "--batch_size", str(args.batch_size), "--num_workers", str(args.num_workers),
-              "--device", args.device, "--vis_freq", "0", "--save_freq", "0"] + data
+              "--device", args.device, "--vis_freq", "0", "--save_freq", "0", "--amp", args.amp] + data
 
     def scored(script, name, *flags):
         return [PY, script, *flags, "--id", name, "--checkpoint_path", "<ckpt>", "--split", "<split>",
@@ -221,6 +221,8 @@ def get_args_parser():
     p.add_argument("--queries", type=int, default=2048, help="implicit: query points per image per step")
     p.add_argument("--eval_res", type=int, default=64, help="implicit: query grid of the occupancy evaluation")
     p.add_argument("--num_workers", type=int, default=1, help="data loader workers of every stage")
+    p.add_argument("--amp", choices=["off", "bf16"], default="off",
+                   help="autocast of every training (bf16 speeds the decoders up unequally, so it can change who wins)")
     cli.add_device_and_dataset_args(p)
     return p
 

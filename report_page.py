@@ -124,7 +124,8 @@ def header(info, state):
         machine += f", GPU {torch.cuda.get_device_name(0)}"
     train_s = sum(s["seconds"] for k, s in state.items() if k.startswith("train_"))
     return [("p", f"Budget **{info['budget']}**" + (f" (--steps {info['steps']})" if info["steps"] else "")
-             + f"; device `{info['device']}`; dataset `{info['dataset']}` ({info['n_test']} test chairs, one view each); "
+             + f"; device `{info['device']}`"
+             + ("; training in bfloat16 autocast (`--amp bf16`)" if info.get("amp") else "") + f"; dataset `{info['dataset']}` ({info['n_test']} test chairs, one view each); "
              f"commit `{commit}`; machine: {machine}. Stage time in all {sum(s['seconds'] for s in state.values()):.0f} s "
              f"(training {train_s:.0f} s). Made by `{info['command']}`."),
             ("p", "The writeup's reference numbers were measured on the real R2N2 chairs; ours on the dataset above. "

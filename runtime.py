@@ -65,6 +65,16 @@ def pick_device(name, local_rank=0):
     return device
 
 
+def fast_bf16(device_name):
+    """True when bfloat16 autocast (--amp bf16) speeds training up where --device `device_name` runs: a CUDA card
+    with bfloat16 units (compute capability 8.0 or newer), or a CPU on which oneDNN has bfloat16 kernels (AVX-512
+    or AMX). Elsewhere (an AVX2 laptop) bfloat16 is emulated and slower than float32.
+    """
+    if device_name != "cpu" and torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
 def speed_flags(device, deterministic=False):
     """The backend switches of a training run on `device`.
 
