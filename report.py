@@ -54,9 +54,9 @@ TRAIN_PARAMETRIC = "python q3_train_parametric.py --type 'point' --model_type pa
 EVAL_PARAMETRIC = "python eval_q3.py  --type '{t}' --model_type parametric --id 'q3_parametric' --output_dir \"./test_outputs\" --checkpoint_path <ckpt>"
 BASELINES = "python baselines.py --output_dir ./test_outputs --id baselines --checkpoint_path <ckpt>"
 
-# What a budget appends. demo: about 30 minutes on 2 CPU cores, measured (see the README); every model trains
-# at batch 16 so the steps compare. At these lengths the point decoder beats retrieval at F1@0.05 on the embedded
-# chairs, the mesh decoder is level with it and the voxel decoder behind (RESULTS.md): more needs longer runs.
+# What a budget appends. demo: about 30 minutes on 2 CPU cores, measured (27.5 in bfloat16, see the README); every
+# model trains at batch 16 so the steps compare. At these lengths the point decoder beats retrieval at F1@0.05 on
+# the embedded chairs (not at 0.03), the mesh decoder is level with it and the voxel decoder behind (RESULTS.md).
 BUDGETS = {
     "full": {"fit": None, "steps": {}, "batch": {}, "workers": None, "gradcam_examples": None, "subsample": None,
              "queries": None, "amp": None},
