@@ -4,7 +4,7 @@
     python equal_time.py --out equal_time --pair parametric --seconds 600 --segment 200
 
 --pair implicit:   the voxel decoder (train_model.py --type vox, the reference) against the occupancy
-                   network (q3_train_implicit.py), both scored at --eval_res for the occupancy grid.
+                   network (q3_train_implicit.py --decoder, grid by default), scored at --eval_res.
 --pair parametric: the point decoder (train_model.py --type point, the reference) against AtlasNet with
                    1 patch (the writeup's fold) and 25 patches (AtlasNet's squares), points and mesh.
 
@@ -54,14 +54,16 @@ def models_of(args):
                 "--device", args.device] + data
 
     if args.pair == "implicit":
+        implicit = f"implicit_{args.decoder}"
         return {
             "vox": ([PY, "train_model.py", "--type", "vox", "--id", "vox"] + common,
                     {"vox": scored("eval_model.py", "vox", "--type", "vox", "--isovalue", "auto")}, "checkpoint_vox.pth",
                     {"vox": "metrics_vox_isoauto.json"}),
-            "implicit": ([PY, "q3_train_implicit.py", "--id", "implicit", "--num_points_to_sample", str(args.queries)] + common,
-                         {"vox": scored("eval_q3.py", "implicit", "--model_type", "occupancy", "--type", "vox",
-                                        "--eval_res", str(args.eval_res), "--isovalue", "auto")},
-                         "checkpoint_implicit.pth", {"vox": f"metrics_occupancy_{args.eval_res}_isoauto.json"}),
+            implicit: ([PY, "q3_train_implicit.py", "--id", implicit, "--decoder", args.decoder,
+                        "--num_points_to_sample", str(args.queries)] + common,
+                       {"vox": scored("eval_q3.py", implicit, "--model_type", "occupancy", "--type", "vox",
+                                      "--eval_res", str(args.eval_res), "--isovalue", "auto")},
+                       "checkpoint_implicit.pth", {"vox": f"metrics_occupancy_{args.eval_res}_isoauto.json"}),
         }
     models = {"point": ([PY, "train_model.py", "--type", "point", "--id", "point"] + common,
                         {"point": scored("eval_model.py", "point", "--type", "point")}, "checkpoint_point.pth",
@@ -219,6 +221,7 @@ def get_args_parser():
     p.add_argument("--max_steps", type=int, default=100000, help="stop a model at this many steps whatever the time")
     p.add_argument("--batch_size", type=int, default=16, help="images per step, every model")
     p.add_argument("--queries", type=int, default=2048, help="implicit: query points per image per step")
+    p.add_argument("--decoder", choices=["simple", "cbn", "grid"], default="grid", help="implicit: the occupancy decoder")
     p.add_argument("--eval_res", type=int, default=64, help="implicit: query grid of the occupancy evaluation")
     p.add_argument("--num_workers", type=int, default=1, help="data loader workers of every stage")
     p.add_argument("--amp", choices=["off", "bf16"], default="off",

@@ -7,6 +7,7 @@ import sys
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import torchvision
 from pytorch3d.structures import Meshes
 from pytorch3d.utils import ico_sphere
@@ -235,8 +236,12 @@ class SimpleOccupancyDecoder(nn.Module):
             layers += [nn.ReLU(), nn.Linear(hidden, hidden)]
         self.mlp = nn.Sequential(*layers, nn.ReLU(), nn.Linear(hidden, 1))
 
-    def forward(self, points, feat):
-        h = self.point_proj(fourier_features(points, self.freqs)) + self.feat_proj(feat)[:, None]  # (B, Q, H)
+    def condition(self, feat):
+        """(B, C) -> (B, H): what every query of the image reads."""
+        return self.feat_proj(feat)
+
+    def decode(self, points, cond):
+        h = self.point_proj(fourier_features(points, self.freqs)) + cond[:, None]  # (B, Q, H)
         return self.mlp(h)[..., 0]  # (B, Q)
 
 
@@ -289,17 +294,67 @@ class CBNOccupancyDecoder(nn.Module):
         self.bn = ConditionalBatchNorm1d(in_dim, hidden)
         self.fc_out = nn.Conv1d(hidden, 1, 1)
 
-    def forward(self, points, feat):
+    def condition(self, feat):
+        return feat  # every block predicts its own scale and shift from it
+
+    def decode(self, points, feat):
         x = self.fc_p(points.transpose(1, 2))  # (B, H, Q)
         for block in self.blocks:
             x = block(x, feat)
         return self.fc_out(torch.relu(self.bn(x, feat)))[:, 0]  # (B, Q)
 
 
+class GridOccupancyDecoder(nn.Module):
+    """(B, Q, 3) query points + (B, C) image feature -> (B, Q) occupancy logits, through a 3D feature volume.
+
+    A decoder that reads one global vector (simple, cbn) must recover the chair's layout at every query
+    from the same numbers through an MLP, and learns it slowly from a randomly initialised encoder: at
+    equal steps it trails the voxel decoder, whose up-convolutions lay the feature out in space. This
+    decoder keeps those up-convolutions (VoxelDecoder's stem and up stack) to make a 32^3 x 16 volume of
+    features, interpolates it trilinearly at each query, and lets a small MLP read that with the point's
+    Fourier features: the grid-feature decoder of Convolutional Occupancy Networks (Peng et al. 2020),
+    with the volume decoded from the image. The volume says where the parts are; the MLP places the surface
+    inside a cell, which the exact mesh labels teach below the voxel size.
+
+    `voxel_logits` reads the volume with one more convolution (VoxelDecoder's last layer) for an auxiliary
+    loss against the 32^3 voxels: 2048 queries a chair carry about 25 uniform ones inside it, the voxels
+    32768 labels, and without them the volume learns the layout several times more slowly.
+    """
+
+    def __init__(self, in_dim=512, channels=16, hidden=128, n_freqs=4):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Linear(in_dim, 128 * 4 ** 3), nn.ReLU())
+        up = lambda cin, cout: [nn.ConvTranspose3d(cin, cout, 4, stride=2, padding=1), nn.BatchNorm3d(cout), nn.ReLU()]
+        self.up = nn.Sequential(*up(128, 64), *up(64, 32), *up(32, channels))  # 4^3 -> 8^3 -> 16^3 -> 32^3
+        self.voxel_head = nn.Conv3d(channels, 1, 3, padding=1)
+        nn.init.constant_(self.voxel_head.bias, -3.0)  # the prior, as VoxelDecoder
+        self.register_buffer("freqs", (2.0 ** torch.arange(n_freqs)) * torch.pi, persistent=False)
+        self.point_proj = nn.Linear(3 + 6 * n_freqs, hidden)
+        self.grid_proj = nn.Linear(channels, hidden)
+        self.mlp = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 1))
+
+    def condition(self, feat):
+        """(B, C) -> (B, K, 32, 32, 32) features, axes (z, y, x) as the voxels of utils_vox."""
+        return self.up(self.stem(feat).view(-1, 128, 4, 4, 4))
+
+    def decode(self, points, volume):
+        # Voxel n of the volume is centred at -0.5 + (n + 0.5) / 32, which grid_sample (align_corners=False)
+        # reads at 2 x the world coordinate (see occupancy.occupancy_labels); outside the cube the border value.
+        grid = (2.0 * points)[:, :, None, None].to(volume.dtype)  # (B, Q, 1, 1, 3), (x, y, z)
+        local = F.grid_sample(volume, grid, mode="bilinear", padding_mode="border", align_corners=False)  # (B, K, Q, 1, 1)
+        local = local[:, :, :, 0, 0].transpose(1, 2)  # (B, Q, K)
+        h = self.point_proj(fourier_features(points, self.freqs)) + self.grid_proj(local)  # (B, Q, H)
+        return self.mlp(h)[..., 0]  # (B, Q)
+
+    def voxel_logits(self, volume):
+        return self.voxel_head(volume)[:, 0]  # (B, 32, 32, 32)
+
+
 class OccupancyNetwork(ImageConditioned):
     """Image (or precomputed feature) + 3D query points -> occupancy logits (writeup 3.1).
 
-    Built from the checkpoint's args alone: arch, pretrained, load_feat, decoder ("simple" or "cbn").
+    Built from the checkpoint's args alone: arch, pretrained, load_feat, decoder ("simple", "cbn" or "grid").
     Points are in the object frame; the shape lives in the cube [-0.5, 0.5]^3 of utils_vox.
     """
 
@@ -310,18 +365,26 @@ class OccupancyNetwork(ImageConditioned):
             self.decoder = SimpleOccupancyDecoder(feat_dim)
         elif args.decoder == "cbn":
             self.decoder = CBNOccupancyDecoder(feat_dim)
+        elif args.decoder == "grid":
+            self.decoder = GridOccupancyDecoder(feat_dim)
         else:
             raise ValueError(f"unknown --decoder {args.decoder}")
 
-    def forward(self, images_or_feats, points):
-        """(B, 137, 137, 3) images or (B, C) features, (B, Q, 3) points -> (B, Q) logits."""
-        return self.decoder(points, self.encode(images_or_feats))
+    def forward(self, images_or_feats, points, with_voxels=False):
+        """(B, 137, 137, 3) images or (B, C) features, (B, Q, 3) points -> (B, Q) logits; with_voxels: and
+        the (B, 32, 32, 32) voxel logits of the grid decoder's auxiliary loss (None for the others)."""
+        cond = self.decoder.condition(self.encode(images_or_feats))
+        logits = self.decoder.decode(points, cond)
+        if not with_voxels:
+            return logits
+        return logits, (self.decoder.voxel_logits(cond) if hasattr(self.decoder, "voxel_logits") else None)
 
     def query_logits(self, feat, points, chunk=65536):
         """(B, C) feature, (B, Q, 3) points -> (B, Q) logits, at most `chunk` points (over the whole batch)
         through the decoder at once, so memory stays bounded however many points are asked."""
+        cond = self.decoder.condition(feat)  # once, whatever the number of chunks
         per_chunk = max(1, chunk // feat.shape[0])
-        return torch.cat([self.decoder(points[:, i:i + per_chunk], feat) for i in range(0, points.shape[1], per_chunk)], 1)
+        return torch.cat([self.decoder.decode(points[:, i:i + per_chunk], cond) for i in range(0, points.shape[1], per_chunk)], 1)
 
     def grid_logits(self, feat, res, chunk=65536):
         """Logits on the res^3 voxel centres of the canonical cube: (B, C) feature -> (B, res, res, res).

@@ -5,10 +5,15 @@ the exact inside test of a closed mesh (generalised winding number) or the 32^3 
 winding number tells which sampled surface points lie hidden inside another part of a mesh, so the
 ground-truth points can be kept on the outer surface (`outer_surface_points`).
 """
+import json
 import math
+import os
+import shutil
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from tqdm import tqdm
 
 from metrics import sample_surfaces
 
@@ -130,6 +135,25 @@ def outer_surface_points(verts, faces, n, seed=0, max_rounds=4):
 _CLOSED = {}  # (model_id, face count) -> is_closed(its faces): a torch.unique over 3F edges, the same answer every epoch
 
 
+def mesh_labels(model_id, verts, faces, points, mode, device):
+    """(Q,) occupancy labels of one chair's (Q, 3) queries from its mesh, or None where the voxels must answer:
+    mode voxels, or auto and the mesh is not closed (mode mesh then stops with one line)."""
+    if mode == "voxels":
+        return None
+    key = (model_id, len(faces))  # the face count tells apart same-named chairs of two datasets
+    if key not in _CLOSED:
+        _CLOSED[key] = is_closed(faces)
+    if not _CLOSED[key]:
+        if mode == "mesh":
+            raise SystemExit(f"error: --labels mesh, but the mesh of {model_id} is not closed "
+                             f"(some edge is not shared by exactly two triangles); use --labels auto or voxels")
+        return None
+    # On CPU chunks of 2^18 point-face pairs keep the temporaries in cache; on a GPU, 2^24 pairs
+    # (128 MB per float64 temporary) fill the card with few launches.
+    pairs = 2 ** 18 if torch.device(device).type == "cpu" else 2 ** 24
+    return (winding_number(points, verts.to(device), faces.to(device), pairs) > 0.5).float()
+
+
 def training_labels(batch, points, mode, device):
     """Occupancy labels (B, Q) of the queries: from the mesh where it is closed (mode auto or mesh), else the voxels.
 
@@ -138,20 +162,78 @@ def training_labels(batch, points, mode, device):
     finer --eval_res. Real ShapeNet meshes are rarely closed, so there `auto` falls back to the voxels.
     """
     labels = occupancy_labels(batch["voxels"].to(device, non_blocking=True), points)  # (B, Q)
-    if mode == "voxels":
-        return labels, 0
     from_mesh = 0
     for i, (model_id, verts, faces) in enumerate(zip(batch["model_id"], batch["verts"], batch["faces"])):
-        key = (model_id, len(faces))  # the face count tells apart same-named chairs of two datasets
-        if key not in _CLOSED:
-            _CLOSED[key] = is_closed(faces)
-        if _CLOSED[key]:
-            # On CPU chunks of 2^18 point-face pairs keep the temporaries in cache; on a GPU, 2^24 pairs
-            # (128 MB per float64 temporary) fill the card with few launches.
-            pairs = 2 ** 18 if torch.device(device).type == "cpu" else 2 ** 24
-            labels[i] = (winding_number(points[i], verts.to(device), faces.to(device), pairs) > 0.5).float()
+        exact = mesh_labels(model_id, verts, faces, points[i], mode, device)  # (Q,) or None
+        if exact is not None:
+            labels[i] = exact
             from_mesh += 1
-        elif mode == "mesh":
-            raise SystemExit(f"error: --labels mesh, but the mesh of {batch['model_id'][i]} is not closed "
-                             f"(some edge is not shared by exactly two triangles); use --labels auto or voxels")
     return labels, from_mesh
+
+
+POOL_SIZE = 32768  # labelled queries cached per chair (Occupancy Networks keeps 100k per model)
+
+
+class QueryPool:
+    """Training queries sampled and labelled once per chair, drawn from at every step.
+
+    Labelling is the dearest part of an implicit training step on a CPU: the exact inside test of 16 x 2048
+    queries takes about 0.4 s on 2 cores, more than the network's forward and backward pass. Occupancy Networks
+    likewise trains on a fixed set of labelled points per model. The pool of each chair holds size / 2 uniform
+    queries and size / 2 near-surface ones, made and labelled as sample_query_points and training_labels would
+    (coordinates stored in float16 and labelled as stored); it lives beside the split's cache, keyed by the
+    cache, sigma, label mode and size, and is rebuilt when any of them changes.
+    """
+
+    def __init__(self, dataset, sigma, mode, size=POOL_SIZE):
+        if size < 2 or size % 2:
+            raise SystemExit(f"error: --query_pool must be an even number of queries per chair (or 0), not {size}")
+        self.size = size
+        folder = os.path.join(dataset.cache_dir, f"queries_{mode}_{sigma:g}_{size}")
+        key = f"{dataset.cache_key} {mode} {sigma!r} {size}"
+        meta = os.path.join(folder, "meta.json")
+        if not (os.path.isfile(meta) and json.load(open(meta)).get("key") == key):
+            self._build(dataset, sigma, mode, folder, key)
+        self.points = np.load(os.path.join(folder, "points.npy"), mmap_mode="r")  # (M, size, 3) float16
+        self.labels = np.load(os.path.join(folder, "labels.npy"), mmap_mode="r")  # (M, size) uint8
+        self.from_mesh = np.load(os.path.join(folder, "from_mesh.npy"))  # (M,) bool
+
+    def _build(self, dataset, sigma, mode, folder, key):
+        n_models = len(dataset.model_ids)
+        tmp = f"{folder}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        points = np.lib.format.open_memmap(os.path.join(tmp, "points.npy"), "w+", np.float16, (n_models, self.size, 3))
+        labels = np.lib.format.open_memmap(os.path.join(tmp, "labels.npy"), "w+", np.uint8, (n_models, self.size))
+        from_mesh = np.zeros(n_models, bool)
+        for m in tqdm(range(n_models), desc="labelling training queries (once)", unit="chair"):
+            with torch.random.fork_rng():  # the pool of a chair depends on its index alone, the run's RNG on nothing
+                torch.manual_seed(m)
+                q = sample_query_points(torch.from_numpy(np.array(dataset.points[m]))[None], self.size, sigma)[0]  # (size, 3)
+            q = q.half().float()  # labelled as stored
+            verts, faces = dataset.mesh(m)
+            exact = mesh_labels(dataset.model_ids[m], verts, faces, q, mode, "cpu")  # (size,) or None
+            if exact is None:
+                exact = occupancy_labels(dataset.voxel_grid(m)[None], q[None])[0]
+            points[m], labels[m], from_mesh[m] = q.half().numpy(), exact.numpy(), exact is not None
+        del points, labels  # flush the memory maps
+        np.save(os.path.join(tmp, "from_mesh.npy"), from_mesh)
+        with open(os.path.join(tmp, "meta.json"), "w") as f:
+            json.dump({"key": key}, f)
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process (a DDP rank) put an identical pool there first
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def sample(self, model_index, n):
+        """(B,) chair indices -> (B, n, 3) queries, (B, n) labels, how many chairs have mesh labels.
+
+        As sample_query_points: the first n - n // 2 queries uniform, the last n // 2 near the surface.
+        """
+        b, half = len(model_index), self.size // 2
+        rows = np.asarray(model_index)[:, None]  # (B, 1)
+        cols = torch.cat([torch.randint(half, (b, n - n // 2)), half + torch.randint(half, (b, n // 2))], 1).numpy()  # (B, n)
+        points = torch.from_numpy(self.points[rows, cols].astype(np.float32))  # (B, n, 3)
+        labels = torch.from_numpy(self.labels[rows, cols].astype(np.float32))  # (B, n)
+        return points, labels, int(self.from_mesh[rows[:, 0]].sum())

@@ -1,16 +1,20 @@
 """Train an implicit occupancy network: image + 3D query points -> occupancy (writeup 3.1).
 
     python q3_train_implicit.py --id 'q3_implicit' --batch_size 32  --output_dir ./output --max_iter 10000 --num_workers 4 --num_points_to_sample 10000
+    python q3_train_implicit.py --id 'q3_implicit_grid' --decoder grid --batch_size 32 --output_dir ./output --max_iter 10000 --num_workers 4 --num_points_to_sample 2048
     python q3_train_implicit.py --id 'q3_implicit_cbn' --decoder cbn --batch_size 32 --output_dir ./output --max_iter 10000 --num_workers 4 --num_points_to_sample 10000
 
 Each step draws --num_points_to_sample query points per chair, half uniformly in the cube [-0.5, 0.5]^3
-and half near the surface (cached ground-truth surface points plus Gaussian noise), labels them and
+and half near the surface (cached ground-truth surface points plus Gaussian noise), from a pool of
+--query_pool such points per chair made and labelled once (0: fresh ones, labelled every step), and
 minimises binary cross entropy, class-balanced by default (--loss balanced: inside and outside queries
 carry half the loss each; near-surface noise --surface_sigma 0.01, half the thinnest parts). Labels (--labels auto) come from the exact inside test of the ground-truth
 mesh (winding number) where the mesh is closed, as on the embedded dataset, and otherwise from the 32^3
 voxels (trilinear interpolation thresholded at 0.5: inside the marching-cubes surface of the voxels).
 --decoder simple adds the image feature to a point embedding before an MLP; --decoder cbn is the ResNet-FC decoder with conditional batch norm of
-Occupancy Networks. Evaluate with eval_q3.py --model_type occupancy --type vox (any --eval_res).
+Occupancy Networks; --decoder grid decodes the image into a 32^3 feature volume (the voxel decoder's
+up-convolutions) that a small MLP reads at each query, trained with an auxiliary loss of the volume against
+the voxels (--voxel_weight). Evaluate with eval_q3.py --model_type occupancy --type vox (any --eval_res).
 
 Writes {output_dir}/{id}/checkpoint_implicit.pth (every --save_freq steps, at the end, and on Ctrl-C),
 args.json, loss_implicit.csv, loss_implicit.png and vis/implicit_{step}.png. --load_checkpoint resumes exactly.
@@ -19,9 +23,9 @@ import argparse
 
 import torch
 
-from losses import occupancy_loss
+from losses import occupancy_loss, voxel_loss
 from model import OccupancyNetwork, model_input
-from occupancy import sample_query_points, training_labels
+from occupancy import POOL_SIZE, QueryPool, sample_query_points, training_labels
 from training import (RunFolder, add_common_args, autocast, check_common_args, check_positive, distribute, float32,
                       grad_scaler, setup, train_loader)
 from visualize import gt_shape
@@ -42,14 +46,22 @@ def get_args_parser():
     p.add_argument("--labels", choices=["auto", "mesh", "voxels"], default="auto",
                    help="ground-truth occupancy of the queries: the exact inside test of the mesh (mesh; auto where "
                         "the mesh is closed, as on the embedded dataset) or the 32^3 voxels")
-    p.add_argument("--decoder", choices=["simple", "cbn"], default="simple",
-                   help="simple: feature added to a point embedding, MLP; cbn: ResNet-FC with conditional batch norm")
+    p.add_argument("--decoder", choices=["simple", "cbn", "grid"], default="simple",
+                   help="simple: feature added to a point embedding, MLP; cbn: ResNet-FC with conditional batch norm; "
+                        "grid: a 32^3 feature volume decoded from the image, read at each query by a small MLP")
+    p.add_argument("--voxel_weight", type=float, default=1.0,
+                   help="grid decoder: weight of the auxiliary BCE of its volume against the 32^3 voxels (0: none)")
+    p.add_argument("--query_pool", type=int, default=POOL_SIZE,
+                   help="labelled queries made once per chair (half uniform, half near the surface) that each step "
+                        "draws from; 0 makes and labels fresh queries every step (about 0.4 s per step on 2 CPU cores)")
     return add_common_args(p, run_id="q3_implicit", output_dir="./output", batch_size=32)
 
 
 def train(args):
     check_common_args(args, "implicit")  # before the run folder, the model or any download exists
     check_positive(args, "num_points_to_sample")
+    if args.voxel_weight < 0 or args.query_pool < 0:
+        raise SystemExit("error: --voxel_weight and --query_pool must not be negative")
     if not args.surface_sigma > 0:
         raise SystemExit(f"error: --surface_sigma must be positive, not {args.surface_sigma}; the default is 0.02")
     args.model_type = "occupancy"  # what eval_q3.py checks and rebuilds
@@ -63,6 +75,7 @@ def train(args):
                                                               "arch": args.arch, "load_feat": args.load_feat})
     net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
+    pool = QueryPool(dataset, args.surface_sigma, args.labels, args.query_pool) if args.query_pool else None
     run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device), sample_query_points(
         batch["points"].to(device), args.num_points_to_sample, args.surface_sigma)))  # before each checkpoint
     run.say(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
@@ -71,13 +84,20 @@ def train(args):
     with run.loop() as steps:
         for step in steps:
             batch = next(batches)
-            surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
-            points = sample_query_points(surface, args.num_points_to_sample, args.surface_sigma)  # (B, Q, 3)
-            labels, from_mesh = training_labels(batch, points, args.labels, device)  # (B, Q)
+            if pool is not None:
+                points, labels, from_mesh = pool.sample(batch["model_index"], args.num_points_to_sample)
+                points, labels = points.to(device, non_blocking=True), labels.to(device, non_blocking=True)  # (B, Q, 3), (B, Q)
+            else:
+                surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
+                points = sample_query_points(surface, args.num_points_to_sample, args.surface_sigma)  # (B, Q, 3)
+                labels, from_mesh = training_labels(batch, points, args.labels, device)  # (B, Q)
             images = model_input(batch, args.load_feat, device)
             with autocast(args, device):
-                logits = net(images, points)  # (B, Q)
+                logits, voxels = net(images, points, with_voxels=args.voxel_weight > 0)  # (B, Q), (B, 32, 32, 32) or None
             loss, terms = occupancy_loss(float32(logits), labels, balanced=args.loss == "balanced")
+            if voxels is not None:
+                aux = voxel_loss(float32(voxels), batch["voxels"].to(device, non_blocking=True))
+                loss, terms["voxel_bce"] = loss + args.voxel_weight * aux, aux.detach()
             terms["mesh_labels"] = from_mesh / len(labels)  # share of the batch labelled by the mesh
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()

@@ -180,6 +180,7 @@ class R2N2(Dataset):
                 "write them with `python extract_feats.py` first"
             )
         load = lambda name, mmap=None: np.load(os.path.join(cache, name + ".npy"), mmap_mode=mmap)
+        self.cache_dir, self.cache_key = cache, key  # where and for what derived caches (occupancy.QueryPool) live
         self.model_ids = meta["model_ids"]
         self.images = load("images", "r")
         self.points = load("points", "r")

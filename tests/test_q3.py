@@ -146,7 +146,7 @@ def fixed_batch_losses(model, batch, step_loss, steps=12):
     return losses
 
 
-@pytest.mark.parametrize("decoder", ["simple", "cbn"])
+@pytest.mark.parametrize("decoder", ["simple", "cbn", "grid"])
 def test_implicit_loss_goes_down_on_a_fixed_batch(batch, decoder):
     torch.manual_seed(0)
     model = OccupancyNetwork(argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, decoder=decoder))
@@ -185,7 +185,10 @@ def test_parametric_grid_mesh_triangulates_each_patch():
 class VoxelOracle(torch.nn.Module):
     """An occupancy 'decoder' that answers with the ground-truth labels: the feature is the voxel grid."""
 
-    def forward(self, points, feat):
+    def condition(self, feat):
+        return feat
+
+    def decode(self, points, feat):
         labels = occupancy.occupancy_labels(feat.view(-1, 32, 32, 32), points)  # (B, Q)
         return torch.logit(labels.clamp(1e-4, 1 - 1e-4))
 
@@ -210,7 +213,10 @@ class SphereField(torch.nn.Module):
     """Occupancy logits 10 (0.3 - |p|): probability 0.5 on the sphere of radius 0.3, and probability t on
     the sphere of radius 0.3 - logit(t) / 10 (0.4386 for t = 0.2)."""
 
-    def forward(self, points, feat):
+    def condition(self, feat):
+        return feat
+
+    def decode(self, points, feat):
         return 10 * (0.3 - points.norm(dim=-1))
 
 
