@@ -11,7 +11,9 @@
 Why this protocol: a decoder that costs more per step must be compared at equal time, not equal steps,
 and every choice is made on val. Each model trains in segments of --segment steps (the segments are one
 run: --load_checkpoint resumes it exactly), each segment's checkpoint is kept and scored on the val split,
-and training stops once --seconds of training time are spent. T is the training time at which the
+and training stops once --seconds of training time are spent (the implicit model's labelled query pool,
+occupancy.QueryPool, is made first and outside every clock, as the split caches are: data preparation,
+done once per dataset). T is the training time at which the
 reference first reaches its best val F1@0.05; each model's checkpoint is its best on val among those
 trained for at most T seconds; a model with an inside (voxels, occupancy) is cut at the isovalue its
 checkpoint scores best on val (--isovalue auto: the losses calibrate the two differently, and a fixed 0.5
@@ -34,6 +36,8 @@ import numpy as np
 
 import cli
 from evaluation import bootstrap_ci
+from occupancy import NEAR_SIGMA, QueryPool
+from r2n2_custom import R2N2
 from runtime import atomic_write
 
 PY = sys.executable
@@ -148,6 +152,8 @@ def main(args):
     log = os.path.join(folder, "log.txt")
     specs = models_of(args)
     reference = next(iter(specs))
+    if args.pair == "implicit":  # data preparation, as the split caches are: outside every model's clock
+        QueryPool(R2N2("train", args.dataset_dir), NEAR_SIGMA, "auto")
     curves = {name: train_curve(name, spec, args, folder, log) for name, spec in specs.items()}
 
     ref_kind = next(iter(specs[reference][1]))

@@ -25,7 +25,7 @@ import torch
 
 from losses import occupancy_loss, voxel_loss
 from model import OccupancyNetwork, model_input
-from occupancy import POOL_SIZE, QueryPool, sample_query_points, training_labels
+from occupancy import NEAR_SIGMA, POOL_SIZE, QueryPool, sample_query_points, training_labels
 from training import (RunFolder, add_common_args, autocast, check_common_args, check_positive, distribute, float32,
                       grad_scaler, setup, train_loader)
 from visualize import gt_shape
@@ -35,7 +35,7 @@ def get_args_parser():
     p = argparse.ArgumentParser(description="Train an image -> occupancy function model (writeup 3.1)")
     p.add_argument("--num_points_to_sample", type=int, default=10000,
                    help="query points per chair per step: half uniform in the cube, half near the surface")
-    p.add_argument("--surface_sigma", type=float, default=0.01,
+    p.add_argument("--surface_sigma", type=float, default=NEAR_SIGMA,
                    help="standard deviation of the noise added to surface points to make near-surface queries "
                         "(object units, bounding-box diagonal 1); half the thinnest parts (legs, slats 0.02-0.04), "
                         "so most near queries around a thin part are not outside it (0.02 was the old default)")
