@@ -5,6 +5,7 @@ import argparse
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 from pytorch3d.structures import Meshes
@@ -16,7 +17,7 @@ from checkpoint import save_checkpoint
 from conftest import checkpoint_of, script_fails, script_ok
 from evaluation import evaluate, make_predict
 from losses import chamfer_to_samples, occupancy_loss
-from model import OccupancyNetwork, ParametricNetwork, model_input
+from model import GridOccupancyDecoder, OccupancyNetwork, ParametricNetwork, model_input
 from r2n2_custom import R2N2, collate_batched_R2N2
 from utils_vox import voxel_centers
 
@@ -49,6 +50,52 @@ def test_labels_agree_with_the_voxels(batch):
     centre = torch.tensor([[[-0.5 + 30.5 / 32, -0.5 + 1.5 / 32, -0.5 + 5.5 / 32]]])
     assert occupancy.occupancy_labels(one, centre).item() == 1
     assert occupancy.occupancy_labels(one, centre[..., [2, 1, 0]]).item() == 0
+
+
+def test_query_pool_holds_what_a_fresh_step_would_make_and_label(tiny_dataset):
+    ds = R2N2("train", tiny_dataset)
+    state = torch.get_rng_state()
+    pool = occupancy.QueryPool(ds, 0.01, "auto", size=2000)
+    assert torch.equal(torch.get_rng_state(), state)  # making it leaves the run's random stream alone
+    models = [0, len(ds.model_ids) - 1]
+    stored = torch.from_numpy(pool.points[models].astype("float32"))  # (2, 2000, 3)
+    uniform, near = stored[:, :1000], stored[:, 1000:]
+    assert uniform.abs().max() <= 0.5 and abs(uniform.std().item() - 12 ** -0.5) < 0.01  # U(-0.5, 0.5): std 0.289
+    surface = torch.from_numpy(ds.points[models])  # (2, P, 3)
+    gap = torch.cdist(near, surface).min(-1).values  # (2, 1000) distance to the nearest surface sample
+    assert gap.median() < 0.015 and gap.max() < 0.08  # noise of sigma 0.01 (and the samples' spacing)
+    # The stored labels are the fresh-step labels (exact inside test of the closed mesh) of the stored points.
+    first = [int(np.searchsorted(ds.item_model, m)) for m in models]
+    batch = collate_batched_R2N2([ds[i] for i in first])
+    fresh, from_mesh = occupancy.training_labels(batch, stored, "auto", "cpu")
+    assert from_mesh == 2 and torch.equal(fresh, torch.from_numpy(pool.labels[models].astype("float32")))
+    # A draw takes its first n - n // 2 queries from the uniform half and the rest from the near half, with their labels.
+    points, labels, n_mesh = pool.sample(models, 101)
+    assert points.shape == (2, 101, 3) and labels.shape == (2, 101) and n_mesh == 2
+    match = (points[:, :, None] == stored[:, None]).all(-1)  # (2, 101, 2000): which stored query each one is
+    assert match.any(-1).all() and match[:, :51, 1000:].sum() == 0 and match[:, 51:, :1000].sum() == 0
+    assert torch.equal(labels > 0.5, (match.float() * fresh[:, None]).sum(-1) > 0)
+    # The same settings reuse the pool; another sigma is another pool.
+    assert occupancy.QueryPool(ds, 0.01, "auto", size=2000).points.filename == pool.points.filename
+    assert occupancy.QueryPool(ds, 0.02, "auto", size=2000).points.filename != pool.points.filename
+
+
+def test_grid_decoder_reads_its_volume_in_the_voxel_frame(batch):
+    decoder = GridOccupancyDecoder()
+    with torch.no_grad():  # wire decode(points, volume) to channel 0 of the interpolated volume
+        for layer in [decoder.point_proj, decoder.grid_proj] + [m for m in decoder.mlp if isinstance(m, torch.nn.Linear)]:
+            layer.weight.zero_()
+            layer.bias.zero_()
+        decoder.grid_proj.weight[0, 0] = 1
+        for layer in [m for m in decoder.mlp if isinstance(m, torch.nn.Linear)]:
+            layer.weight[0, 0] = 1
+    vox = batch["voxels"]  # (B, 32, 32, 32)
+    volume = torch.zeros(len(vox), 16, 32, 32, 32)
+    volume[:, 0] = vox
+    torch.manual_seed(0)
+    p = torch.rand(len(vox), 3000, 3) - 0.5  # (B, Q, 3)
+    assert torch.equal(decoder.decode(p, volume) > 0.5, occupancy.occupancy_labels(vox, p) > 0.5)
+    assert decoder.voxel_logits(decoder.condition(torch.randn(2, 512))).shape == (2, 32, 32, 32)
 
 
 def test_winding_number_is_an_exact_inside_test():
@@ -247,7 +294,7 @@ def checkpoints(tiny_dataset, tmp_path_factory):
 
 
 def test_implicit_resume_continues_identically(tiny_dataset, tmp_path):
-    common = TINY + ["--decoder", "cbn", "--batch_size", "2", "--num_points_to_sample", "300", "--save_freq", "2",
+    common = TINY + ["--decoder", "grid", "--batch_size", "2", "--num_points_to_sample", "300", "--save_freq", "2",
                      "--vis_freq", "3", "--dataset_dir", tiny_dataset]
     full = checkpoint_of(script_ok("q3_train_implicit.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "a"))
     script_ok("q3_train_implicit.py", *common, "--max_iter", "2", "--output_dir", tmp_path / "b")
