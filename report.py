@@ -67,7 +67,7 @@ BUDGETS = {
         "workers": 1,
         "gradcam_examples": 3,
         "subsample": 300,  # baselines' cheap passes: the constant's choice takes a minute instead of three
-        "queries": 2048,  # implicit training queries per chair (the writeup's 10000 cost 5x in winding numbers)
+        "queries": 2048,  # implicit training queries per chair, as equal_time.py (the writeup's 10000: 5x the decoder's work)
         # bfloat16 autocast where the device has bfloat16 kernels (runtime.fast_bf16): on this project's CPU a
         # step takes 1/1.7 (vox, mesh) to 1/1.3 (point) of float32's at the same val F1 (vox, 400 steps: 57.0 vs
         # 56.9); the time saved buys steps. Elsewhere the demo trains in float32 (then expect it to take longer).
