@@ -95,7 +95,9 @@ def train(args):
                 labels, from_mesh = training_labels(batch, points, args.labels, device)  # (B, Q)
             images = model_input(batch, args.load_feat, device)
             with autocast(args, device):
-                logits, voxels = net(images, points, with_voxels=args.voxel_weight > 0)  # (B, Q), (B, 32, 32, 32) or None
+                # The grid decoder's voxel logits are asked for even at --voxel_weight 0: under DDP every parameter
+                # must take part in the loss.
+                logits, voxels = net(images, points, with_voxels=True)  # (B, Q), (B, 32, 32, 32) or None
             loss, terms = occupancy_loss(float32(logits), labels, balanced=args.loss == "balanced")
             if voxels is not None:
                 aux = voxel_loss(float32(voxels), batch["voxels"].to(device, non_blocking=True))
