@@ -109,7 +109,7 @@ def test_batch_must_split_over_the_processes_and_fp16_needs_cuda(feat_dataset, t
 def test_bf16_autocast_loss_is_close_to_float32(tiny_dataset, kind):
     """The forward in bfloat16 (8-bit mantissa) moves the loss by well under 5%; the losses run in float32."""
     args = argparse.Namespace(type=kind, arch="resnet18", pretrained="no", load_feat=False, n_points=200, ico_level=2,
-                              w_chamfer=1.0, w_smooth=0.1, decoder="simple", n_patches=2)
+                              w_chamfer=1.0, w_smooth=0.1, decoder="grid", n_patches=2)
     ds = R2N2("train", tiny_dataset)
     batch = collate_batched_R2N2([ds[i] for i in range(4)])
     torch.manual_seed(0)
