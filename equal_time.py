@@ -227,7 +227,7 @@ def get_args_parser():
     p.add_argument("--max_steps", type=int, default=100000, help="stop a model at this many steps whatever the time")
     p.add_argument("--batch_size", type=int, default=16, help="images per step, every model")
     p.add_argument("--queries", type=int, default=2048, help="implicit: query points per image per step")
-    p.add_argument("--decoder", choices=["simple", "cbn", "grid"], default="grid", help="implicit: the occupancy decoder")
+    p.add_argument("--decoder", choices=["simple", "cbn", "grid", "pixel"], default="pixel", help="implicit: the occupancy decoder")
     p.add_argument("--eval_res", type=int, default=64, help="implicit: query grid of the occupancy evaluation")
     p.add_argument("--num_workers", type=int, default=1, help="data loader workers of every stage")
     p.add_argument("--amp", choices=["off", "bf16"], default="off",

@@ -36,7 +36,7 @@ def get_args_parser():
     p.add_argument("--n_points", type=int, default=None, help="point only: points the model predicts, checked against the checkpoint (not given: the checkpoint's)")
     p.add_argument("--isovalue", type=isovalue_arg, default=0.5,
                    help="vox only: occupancy probability at which marching cubes cuts the surface (0 < t < 1), "
-                        "or auto: the one of 0.1 ... 0.8 with the best F1@0.05 on the val split")
+                        "or auto: the one of 0.05, 0.1, ..., 0.95 with the best F1@0.05 on the val split")
     return add_common_eval_args(p)
 
 

@@ -47,7 +47,7 @@ def get_args_parser():
                    help="occupancy only: resolution of the query grid over the cube [-0.5, 0.5]^3 (not given: 32; 64, 128 ...)")
     p.add_argument("--isovalue", type=isovalue_arg, default=0.5,
                    help="occupancy only: probability at which marching cubes cuts the surface (0 < t < 1), "
-                        "or auto: the one of 0.1 ... 0.8 with the best F1@0.05 on the val split")
+                        "or auto: the one of 0.05, 0.1, ..., 0.95 with the best F1@0.05 on the val split")
     p.add_argument("--n_points", type=int, default=None,
                    help="parametric only: points of the regular UV grid, rounded to a square per patch "
                         "(not given: the checkpoint's --n_points)")

@@ -88,10 +88,19 @@ class ImageEncoder(nn.Module):
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
         self.out_dim = ARCHS[arch]
 
-    def forward(self, images):
-        x = images.permute(0, 3, 1, 2)  # (B, 3, H, W)
-        x = (x - self.mean) / self.std
-        return self.features(x).flatten(1)  # (B, C)
+    def forward(self, images, maps=False):
+        """maps: also return [the image (B, 3, 137, 137), layer1 (B, 64, 35, 35), layer2 (B, 128, 18, 18)] (for
+        resnet18/34; resnet50's layers are 4x wider), the early feature maps pixel-aligned decoders sample."""
+        rgb = images.permute(0, 3, 1, 2)  # (B, 3, H, W)
+        x = (rgb - self.mean) / self.std
+        if not maps:
+            return self.features(x).flatten(1)  # (B, C)
+        early = [rgb]
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if i in (4, 5):  # layer1, layer2 of conv1, bn1, relu, maxpool, layer1, ..., layer4, avgpool
+                early.append(x)
+        return x.flatten(1), early
 
 
 def fourier_features(x, freqs):
@@ -119,6 +128,11 @@ class ImageConditioned(nn.Module):
     def encode(self, images_or_feats):
         """(B, 137, 137, 3) images, or (B, C) features with --load_feat -> (B, C)."""
         return images_or_feats if self.encoder is None else self.encoder(images_or_feats)
+
+    def encode_batch(self, batch, device):
+        """What the decoder reads of a loader batch: encode(model_input(...)), or more for a model that sees
+        the camera (OccupancyNetwork with the pixel decoder)."""
+        return self.encode(model_input(batch, self.load_feat, device))
 
 
 class VoxelDecoder(nn.Module):
@@ -212,6 +226,25 @@ class SingleViewto3D(ImageConditioned):
 def model_input(batch, load_feat, device):
     """The tensor a SingleViewto3D model reads from a loader batch."""
     return (batch["feats"] if load_feat else batch["images"]).to(device, non_blocking=True)
+
+
+def view_matrix(batch, device):
+    """(B, 4, 4) world -> clip matrix of each view's BlenderCamera, for row vectors: [x, 1] @ M.
+
+    PyTorch3D's cameras compose world -> view ([x, 1] @ [[R, 0], [T, 1]]) and view -> clip (K transposed);
+    BlenderCamera(R, T, K).transform_points is this matrix followed by the division by w.
+    """
+    R, T, K = (batch[k].to(device, non_blocking=True).float() for k in ("R", "T", "K"))  # (B, 3, 3), (B, 3), (B, 4, 4)
+    world_to_view = torch.zeros(len(R), 4, 4, device=device)
+    world_to_view[:, :3, :3], world_to_view[:, 3, :3], world_to_view[:, 3, 3] = R, T, 1.0
+    return world_to_view @ K.transpose(1, 2)
+
+
+def project(points, view):
+    """(B, Q, 3) world points, (B, 4, 4) view_matrix -> (B, Q, 2) image coordinates of grid_sample (x right,
+    y down, -1 and 1 at the image's outer edges, align_corners=False): PyTorch3D's NDC (x left, y up) flipped."""
+    clip = F.pad(points, (0, 1), value=1.0) @ view.to(points.dtype)  # (B, Q, 4)
+    return -clip[..., :2] / clip[..., 3:].clamp(min=1e-6)  # in front of the camera w > 0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -339,16 +372,49 @@ class GridOccupancyDecoder(nn.Module):
         return self.up(self.stem(feat).view(-1, 128, 4, 4, 4))
 
     def decode(self, points, volume):
+        return self.mlp(self.hidden(points, volume))[..., 0]  # (B, Q)
+
+    def hidden(self, points, volume):
+        """(B, Q, H): what the MLP reads, the point's Fourier features and the volume at the point."""
         # Voxel n of the volume is centred at -0.5 + (n + 0.5) / 32, which grid_sample (align_corners=False)
         # reads at 2 x the world coordinate (see occupancy.occupancy_labels); outside the cube the border value.
         grid = (2.0 * points)[:, :, None, None].to(volume.dtype)  # (B, Q, 1, 1, 3), (x, y, z)
         local = F.grid_sample(volume, grid, mode="bilinear", padding_mode="border", align_corners=False)  # (B, K, Q, 1, 1)
         local = local[:, :, :, 0, 0].transpose(1, 2)  # (B, Q, K)
-        h = self.point_proj(fourier_features(points, self.freqs)) + self.grid_proj(local)  # (B, Q, H)
-        return self.mlp(h)[..., 0]  # (B, Q)
+        return self.point_proj(fourier_features(points, self.freqs)) + self.grid_proj(local)  # (B, Q, H)
 
     def voxel_logits(self, volume):
         return self.voxel_head(volume)[:, 0]  # (B, 32, 32, 32)
+
+
+class PixelOccupancyDecoder(GridOccupancyDecoder):
+    """The grid decoder plus pixel-aligned image features: each query also reads the image and the encoder's
+    first two feature maps where the view's camera projects it (PIFu, Saito et al. 2019; DISN, Xu et al. 2019).
+
+    A volume decoded from one global vector places parts only as finely as that vector and 32^3 cells carry;
+    the pixels say directly whether a point lies on the chair's silhouette, at the image's 137^2 resolution,
+    so in the image plane the surface is as sharp as the photograph and only depth is left to the volume.
+    Needs the view's camera (R2N2 gives it with every view; the voxel decoder does not use it) and the images
+    themselves (not --load_feat). `condition` takes (global feature, early maps, view_matrix).
+    """
+
+    def __init__(self, in_dim=512, map_dims=(3, 64, 128), channels=16, hidden=128, n_freqs=4):
+        super().__init__(in_dim, channels, hidden, n_freqs)
+        self.pixel_proj = nn.Linear(sum(map_dims), hidden)
+
+    def condition(self, encoded):
+        feat, maps, view = encoded
+        return super().condition(feat), maps, view
+
+    def decode(self, points, cond):
+        volume, maps, view = cond
+        uv = project(points, view)[:, :, None].to(maps[0].dtype)  # (B, Q, 1, 2)
+        pixel = torch.cat([F.grid_sample(m.to(uv.dtype), uv, mode="bilinear", padding_mode="zeros", align_corners=False)
+                           for m in maps], 1)[..., 0].transpose(1, 2)  # (B, Q, 3 + 64 + 128)
+        return self.mlp(self.hidden(points, volume) + self.pixel_proj(pixel))[..., 0]  # (B, Q)
+
+    def voxel_logits(self, cond):
+        return super().voxel_logits(cond[0])
 
 
 class OccupancyNetwork(ImageConditioned):
@@ -367,33 +433,54 @@ class OccupancyNetwork(ImageConditioned):
             self.decoder = CBNOccupancyDecoder(feat_dim)
         elif args.decoder == "grid":
             self.decoder = GridOccupancyDecoder(feat_dim)
+        elif args.decoder == "pixel":
+            if self.encoder is None:
+                raise ValueError("the pixel decoder samples the images themselves, not precomputed features")
+            widths = {"resnet50": (3, 256, 512)}.get(args.arch, (3, 64, 128))
+            self.decoder = PixelOccupancyDecoder(feat_dim, widths)
         else:
             raise ValueError(f"unknown --decoder {args.decoder}")
 
-    def forward(self, images_or_feats, points, with_voxels=False):
-        """(B, 137, 137, 3) images or (B, C) features, (B, Q, 3) points -> (B, Q) logits; with_voxels: and
-        the (B, 32, 32, 32) voxel logits of the grid decoder's auxiliary loss (None for the others)."""
-        cond = self.decoder.condition(self.encode(images_or_feats))
+    def encode(self, images_or_feats, view=None):
+        """As ImageConditioned.encode; the pixel decoder also keeps the early feature maps and the (B, 4, 4)
+        view_matrix: (feature (B, C), maps, view). Whatever it returns is the `feat` of query_logits."""
+        if not isinstance(self.decoder, PixelOccupancyDecoder):
+            return super().encode(images_or_feats)
+        if view is None:
+            raise ValueError("the pixel decoder needs each view's camera (model.view_matrix)")
+        return (*self.encoder(images_or_feats, maps=True), view)
+
+    def encode_batch(self, batch, device):
+        if not isinstance(self.decoder, PixelOccupancyDecoder):
+            return super().encode_batch(batch, device)
+        return self.encode(model_input(batch, self.load_feat, device), view_matrix(batch, device))
+
+    def forward(self, images_or_feats, points, view=None, with_voxels=False):
+        """(B, 137, 137, 3) images or (B, C) features, (B, Q, 3) points [, (B, 4, 4) view_matrix for the pixel
+        decoder] -> (B, Q) logits; with_voxels: and the (B, 32, 32, 32) voxel logits of the grid decoders'
+        auxiliary loss (None for the others)."""
+        cond = self.decoder.condition(self.encode(images_or_feats, view))
         logits = self.decoder.decode(points, cond)
         if not with_voxels:
             return logits
         return logits, (self.decoder.voxel_logits(cond) if hasattr(self.decoder, "voxel_logits") else None)
 
     def query_logits(self, feat, points, chunk=65536):
-        """(B, C) feature, (B, Q, 3) points -> (B, Q) logits, at most `chunk` points (over the whole batch)
+        """feat of encode, (B, Q, 3) points -> (B, Q) logits, at most `chunk` points (over the whole batch)
         through the decoder at once, so memory stays bounded however many points are asked."""
         cond = self.decoder.condition(feat)  # once, whatever the number of chunks
-        per_chunk = max(1, chunk // feat.shape[0])
+        per_chunk = max(1, chunk // points.shape[0])
         return torch.cat([self.decoder.decode(points[:, i:i + per_chunk], cond) for i in range(0, points.shape[1], per_chunk)], 1)
 
     def grid_logits(self, feat, res, chunk=65536):
-        """Logits on the res^3 voxel centres of the canonical cube: (B, C) feature -> (B, res, res, res).
+        """Logits on the res^3 voxel centres of the canonical cube: feat of encode -> (B, res, res, res).
 
         The grid is in the voxel frame of utils_vox (axes z, y, x), so utils_vox.voxels_to_meshes and
         eval_model.prediction_points read it like a voxel prediction.
         """
-        b = feat.shape[0]
-        centres = voxel_centers(res).to(feat.device).reshape(1, -1, 3).expand(b, -1, -1)  # (B, res^3, 3) xyz
+        first = feat[0] if isinstance(feat, tuple) else feat  # (B, C)
+        b = len(first)
+        centres = voxel_centers(res).to(first.device).reshape(1, -1, 3).expand(b, -1, -1)  # (B, res^3, 3) xyz
         return self.query_logits(feat, centres, chunk).view(b, res, res, res)
 
 

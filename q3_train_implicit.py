@@ -26,7 +26,7 @@ import argparse
 import torch
 
 from losses import occupancy_loss, voxel_loss
-from model import OccupancyNetwork, model_input
+from model import OccupancyNetwork, model_input, view_matrix
 from occupancy import NEAR_SIGMA, POOL_SIZE, QueryPool, sample_query_points, training_labels
 from training import (RunFolder, add_common_args, autocast, check_common_args, check_positive, distribute, float32,
                       grad_scaler, setup, train_loader)
@@ -48,9 +48,10 @@ def get_args_parser():
     p.add_argument("--labels", choices=["auto", "mesh", "voxels"], default="auto",
                    help="ground-truth occupancy of the queries: the exact inside test of the mesh (mesh; auto where "
                         "the mesh is closed, as on the embedded dataset) or the 32^3 voxels")
-    p.add_argument("--decoder", choices=["simple", "cbn", "grid"], default="grid",
+    p.add_argument("--decoder", choices=["simple", "cbn", "grid", "pixel"], default="pixel",
                    help="simple: feature added to a point embedding, MLP; cbn: ResNet-FC with conditional batch norm; "
-                        "grid: a 32^3 feature volume decoded from the image, read at each query by a small MLP")
+                        "grid: a 32^3 feature volume decoded from the image, read at each query by a small MLP; "
+                        "pixel: grid plus the image and early encoder maps where the view's camera projects the query")
     p.add_argument("--voxel_weight", type=float, default=1.0,
                    help="grid decoder: weight of the auxiliary BCE of its volume against the 32^3 voxels (0: none)")
     p.add_argument("--query_pool", type=int, default=POOL_SIZE,
@@ -64,8 +65,10 @@ def train(args):
     check_positive(args, "num_points_to_sample")
     if args.voxel_weight < 0 or args.query_pool < 0:
         raise SystemExit("error: --voxel_weight and --query_pool must not be negative")
+    if args.decoder == "pixel" and args.load_feat:
+        raise SystemExit("error: --decoder pixel samples the images where the camera projects each query; drop --load_feat")
     if not args.surface_sigma > 0:
-        raise SystemExit(f"error: --surface_sigma must be positive, not {args.surface_sigma}; the default is 0.02")
+        raise SystemExit(f"error: --surface_sigma must be positive, not {args.surface_sigma}; the default is {NEAR_SIGMA}")
     args.model_type = "occupancy"  # what eval_q3.py checks and rebuilds
     device = setup(args)  # this process's device (under torchrun: its rank's), seeded
     run = RunFolder(args, "implicit", "occupancy BCE")  # checkpoint_implicit.pth, loss_implicit.csv, vis/implicit_*.png
@@ -79,7 +82,7 @@ def train(args):
     dataset, batches = train_loader(args, device, start_step)
     pool = QueryPool(dataset, args.surface_sigma, args.labels, args.query_pool) if args.query_pool else None
     run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device), sample_query_points(
-        batch["points"].to(device), args.num_points_to_sample, args.surface_sigma)))  # before each checkpoint
+        batch["points"].to(device), args.num_points_to_sample, args.surface_sigma), view_matrix(batch, device)))
     run.say(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
             f"({dataset.dataset_dir}) on {device} x {run.world}")
 
@@ -93,11 +96,11 @@ def train(args):
                 surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
                 points = sample_query_points(surface, args.num_points_to_sample, args.surface_sigma)  # (B, Q, 3)
                 labels, from_mesh = training_labels(batch, points, args.labels, device)  # (B, Q)
-            images = model_input(batch, args.load_feat, device)
+            images, view = model_input(batch, args.load_feat, device), view_matrix(batch, device)  # view: (B, 4, 4)
             with autocast(args, device):
                 # The grid decoder's voxel logits are asked for even at --voxel_weight 0: under DDP every parameter
                 # must take part in the loss.
-                logits, voxels = net(images, points, with_voxels=True)  # (B, Q), (B, 32, 32, 32) or None
+                logits, voxels = net(images, points, view, with_voxels=True)  # (B, Q), (B, 32, 32, 32) or None
             loss, terms = occupancy_loss(float32(logits), labels, balanced=args.loss == "balanced")
             if voxels is not None:
                 aux = voxel_loss(float32(voxels), batch["voxels"].to(device, non_blocking=True))
@@ -111,7 +114,7 @@ def train(args):
             if run.main and run.due(args.vis_freq):  # the surface of the 32^3 grid of occupancies
                 model.eval()  # batch norm: running statistics, as at test time
                 with torch.no_grad():
-                    grid = model.grid_logits(model.encode(images[:1]), 32)  # (1, 32, 32, 32)
+                    grid = model.grid_logits(model.encode(images[:1], view[:1]), 32)  # (1, 32, 32, 32)
                 model.train()
                 run.picture(batch, ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"), device)
     return run.finish()
