@@ -1,10 +1,10 @@
 """Equal training time: is a section-3 decoder better than the simpler one it replaces, given the same seconds?
 
-    python equal_time.py --out equal_time --pair implicit --seconds 900 --segment 200
+    python equal_time.py --out equal_time --pair implicit --seconds 900 --segment 200 --amp bf16
     python equal_time.py --out equal_time --pair parametric --seconds 600 --segment 200
 
 --pair implicit:   the voxel decoder (train_model.py --type vox, the reference) against the occupancy
-                   network (q3_train_implicit.py --decoder, grid by default), scored at --eval_res.
+                   network (q3_train_implicit.py --decoder, pixel by default), scored at --eval_res.
 --pair parametric: the point decoder (train_model.py --type point, the reference) against AtlasNet with
                    1 patch (the writeup's fold) and 25 patches (AtlasNet's squares), points and mesh.
 

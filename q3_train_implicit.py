@@ -11,11 +11,13 @@ minimises binary cross entropy, class-balanced by default (--loss balanced: insi
 carry half the loss each; near-surface noise --surface_sigma 0.01, half the thinnest parts). Labels (--labels auto) come from the exact inside test of the ground-truth
 mesh (winding number) where the mesh is closed, as on the embedded dataset, and otherwise from the 32^3
 voxels (trilinear interpolation thresholded at 0.5: inside the marching-cubes surface of the voxels).
---decoder grid (the default) decodes the image into a 32^3 feature volume (the voxel decoder's
-up-convolutions) that a small MLP reads at each query, trained with an auxiliary loss of the volume against
-the voxels (--voxel_weight): at equal training time it is level with the voxel decoder, where the other two
-trail it by about 11 F1@0.05 (README, 3.1). --decoder simple adds the image feature to a point embedding
-before an MLP; --decoder cbn is the ResNet-FC decoder with conditional batch norm of Occupancy Networks.
+--decoder pixel (the default) reads at each query a 32^3 feature volume decoded from the image (the voxel
+decoder's up-convolutions, trained with an auxiliary loss against the voxels, --voxel_weight) and the image and
+the encoder's first feature maps where the view's camera (R, T, K of the batch) projects the query: at equal
+training time it beats the voxel decoder at every F1 threshold, most at 0.01-0.02 (README, 3.1). --decoder grid
+is the same without the pixels (level with the voxel decoder); --decoder simple adds the image feature to a
+point embedding before an MLP; --decoder cbn is the ResNet-FC decoder with conditional batch norm of Occupancy
+Networks (both trail the voxel decoder by about 11 F1@0.05).
 Evaluate with eval_q3.py --model_type occupancy --type vox (any --eval_res).
 
 Writes {output_dir}/{id}/checkpoint_implicit.pth (every --save_freq steps, at the end, and on Ctrl-C),

@@ -18,7 +18,7 @@ import torch
 import runtime
 from conftest import REPO, checkpoint_of, script_fails, script_ok
 from losses import chamfer_to_samples, occupancy_loss, single_view_loss
-from model import OccupancyNetwork, ParametricNetwork, SingleViewto3D, model_input
+from model import OccupancyNetwork, ParametricNetwork, SingleViewto3D, model_input, view_matrix
 from occupancy import occupancy_labels, sample_query_points
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import model_paths, read_split
@@ -109,7 +109,7 @@ def test_batch_must_split_over_the_processes_and_fp16_needs_cuda(feat_dataset, t
 def test_bf16_autocast_loss_is_close_to_float32(tiny_dataset, kind):
     """The forward in bfloat16 (8-bit mantissa) moves the loss by well under 5%; the losses run in float32."""
     args = argparse.Namespace(type=kind, arch="resnet18", pretrained="no", load_feat=False, n_points=200, ico_level=2,
-                              w_chamfer=1.0, w_smooth=0.1, decoder="grid", n_patches=2)
+                              w_chamfer=1.0, w_smooth=0.1, decoder="pixel", n_patches=2)
     ds = R2N2("train", tiny_dataset)
     batch = collate_batched_R2N2([ds[i] for i in range(4)])
     torch.manual_seed(0)
@@ -121,7 +121,7 @@ def test_bf16_autocast_loss_is_close_to_float32(tiny_dataset, kind):
         torch.manual_seed(1)  # the same random draws (chamfer samples, UV points) both ways
         with autocast(argparse.Namespace(amp=amp), torch.device("cpu")):
             if kind == "implicit":
-                pred = model(images, points)
+                pred = model(images, points, view_matrix(batch, "cpu"))
             elif kind == "parametric":
                 pred = model(images, args.n_points)
             else:

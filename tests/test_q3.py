@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from pytorch3d.datasets.r2n2.utils import BlenderCamera
 from pytorch3d.structures import Meshes
 from pytorch3d.utils import ico_sphere
 from torch.utils.data import DataLoader
@@ -17,8 +18,10 @@ from checkpoint import save_checkpoint
 from conftest import checkpoint_of, script_fails, script_ok
 from evaluation import evaluate, make_predict
 from losses import chamfer_to_samples, occupancy_loss
-from model import GridOccupancyDecoder, OccupancyNetwork, ParametricNetwork, model_input
+from model import (GridOccupancyDecoder, OccupancyNetwork, ParametricNetwork, PixelOccupancyDecoder, model_input, project,
+                   view_matrix)
 from r2n2_custom import R2N2, collate_batched_R2N2
+from r2n2_layout import BLENDER_K
 from utils_vox import voxel_centers
 
 TINY = ["--pretrained", "no", "--num_workers", "0", "--device", "cpu"]
@@ -96,6 +99,40 @@ def test_grid_decoder_reads_its_volume_in_the_voxel_frame(batch):
     p = torch.rand(len(vox), 3000, 3) - 0.5  # (B, Q, 3)
     assert torch.equal(decoder.decode(p, volume) > 0.5, occupancy.occupancy_labels(vox, p) > 0.5)
     assert decoder.voxel_logits(decoder.condition(torch.randn(2, 512))).shape == (2, 32, 32, 32)
+
+
+def test_view_matrix_projects_as_the_cameras_that_rendered_the_views(batch):
+    torch.manual_seed(0)
+    points = torch.cat([batch["points"][:, :1000], torch.rand(len(batch["R"]), 500, 3) - 0.5], 1)  # (B, Q, 3)
+    uv = project(points, view_matrix(batch, "cpu"))  # (B, Q, 2)
+    ndc = BlenderCamera(R=batch["R"], T=batch["T"], K=batch["K"]).transform_points(points)[..., :2]  # x left, y up
+    assert torch.allclose(uv, -ndc, atol=1e-5)
+    # The chair's surface lands on its silhouette (the background is exactly black) in grid_sample's convention.
+    silhouette = (batch["images"].sum(-1) > 0).float()[:, None]  # (B, 1, 137, 137)
+    on = torch.nn.functional.grid_sample(silhouette, uv[:, :1000, None], mode="nearest", align_corners=False)
+    assert on.mean((1, 2, 3)).min() > 0.9, on.mean((1, 2, 3))
+
+
+def test_pixel_decoder_reads_the_pixel_the_camera_sees_the_query_at():
+    """A hand-made camera (R = I, T = (0, 0, 2), the R2N2 intrinsics): the point (0.3, 0.2, 0) is seen at NDC
+    (2.1875 * 0.3 / 2, 2.1875 * 0.2 / 2), PyTorch3D's x left and y up, which is pixel column 45.5, row 53.0
+    of a 137^2 image (centre of pixel i at -1 + (2 i + 1) / 137, x flipped). Wired to the red channel, the
+    decoder answers 1 there and 0 at the mirrored points."""
+    decoder = PixelOccupancyDecoder()
+    with torch.no_grad():
+        for layer in [decoder.point_proj, decoder.grid_proj, decoder.pixel_proj] + [m for m in decoder.mlp if isinstance(m, torch.nn.Linear)]:
+            layer.weight.zero_()
+            layer.bias.zero_()
+        decoder.pixel_proj.weight[0, 0] = 1  # the image's red channel
+        for layer in [m for m in decoder.mlp if isinstance(m, torch.nn.Linear)]:
+            layer.weight[0, 0] = 1
+    image = torch.zeros(1, 3, 137, 137)
+    image[0, 0, 52:55, 44:48] = 1  # rows 52-54, columns 44-47: around (row 53.0, column 45.5)
+    maps = [image, torch.zeros(1, 64, 35, 35), torch.zeros(1, 128, 18, 18)]
+    view = view_matrix({"R": torch.eye(3)[None], "T": torch.tensor([[0.0, 0.0, 2.0]]), "K": BLENDER_K[None]}, "cpu")
+    points = torch.tensor([[[0.3, 0.2, 0.0], [-0.3, 0.2, 0.0], [0.3, -0.2, 0.0], [0.2, 0.3, 0.0]]])
+    out = decoder.decode(points, (torch.zeros(1, 16, 32, 32, 32), maps, view))
+    assert torch.allclose(out, torch.tensor([[1.0, 0.0, 0.0, 0.0]]), atol=1e-6), out
 
 
 def test_winding_number_is_an_exact_inside_test():
@@ -193,14 +230,14 @@ def fixed_batch_losses(model, batch, step_loss, steps=12):
     return losses
 
 
-@pytest.mark.parametrize("decoder", ["simple", "cbn", "grid"])
+@pytest.mark.parametrize("decoder", ["simple", "cbn", "grid", "pixel"])
 def test_implicit_loss_goes_down_on_a_fixed_batch(batch, decoder):
     torch.manual_seed(0)
     model = OccupancyNetwork(argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, decoder=decoder))
     points = occupancy.sample_query_points(batch["points"], 1000)  # (B, 1000, 3)
     labels = occupancy.occupancy_labels(batch["voxels"], points)
     losses = fixed_batch_losses(model, batch, lambda: occupancy_loss(
-        model(model_input(batch, False, "cpu"), points), labels)[0], steps=15)
+        model(model_input(batch, False, "cpu"), points, view_matrix(batch, "cpu")), labels)[0], steps=15)
     # Below the entropy of the labels' base rate: what a model that ignores the query points can reach at best.
     rate = labels.mean()
     prior = -(rate * rate.log() + (1 - rate) * (1 - rate).log()).item()
@@ -278,6 +315,12 @@ def test_isovalue_cuts_the_field_at_that_probability(isovalue, radius):
     assert abs(r.mean().item() - radius) < 1 / 128 and r.std() < 1 / 64  # within a quarter of a voxel of 1/64
 
 
+def test_pixel_decoder_on_precomputed_features_is_refused(tiny_dataset, tmp_path):
+    script_fails("q3_train_implicit.py", *TINY, "--decoder", "pixel", "--load_feat", "--dataset_dir", tiny_dataset,
+                 "--output_dir", tmp_path, message="--decoder pixel samples the images")
+    assert not list(tmp_path.iterdir())  # refused before the run folder exists
+
+
 def test_isovalue_outside_0_1_or_on_a_parametric_model_is_refused(tmp_path):
     for extra, message in [(["--model_type", "occupancy", "--type", "vox", "--isovalue", "1.5"], "strictly between 0 and 1"),
                            (["--model_type", "parametric", "--type", "point", "--isovalue", "0.3"], "applies to --model_type occupancy")]:
@@ -294,7 +337,7 @@ def checkpoints(tiny_dataset, tmp_path_factory):
 
 
 def test_implicit_resume_continues_identically(tiny_dataset, tmp_path):
-    common = TINY + ["--decoder", "grid", "--batch_size", "2", "--num_points_to_sample", "300", "--save_freq", "2",
+    common = TINY + ["--batch_size", "2", "--num_points_to_sample", "300", "--save_freq", "2",
                      "--vis_freq", "3", "--dataset_dir", tiny_dataset]
     full = checkpoint_of(script_ok("q3_train_implicit.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "a"))
     script_ok("q3_train_implicit.py", *common, "--max_iter", "2", "--output_dir", tmp_path / "b")
