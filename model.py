@@ -420,7 +420,8 @@ class PixelOccupancyDecoder(GridOccupancyDecoder):
 class OccupancyNetwork(ImageConditioned):
     """Image (or precomputed feature) + 3D query points -> occupancy logits (writeup 3.1).
 
-    Built from the checkpoint's args alone: arch, pretrained, load_feat, decoder ("simple", "cbn" or "grid").
+    Built from the checkpoint's args alone: arch, pretrained, load_feat, decoder ("simple", "cbn", "grid" or
+    "pixel").
     Points are in the object frame; the shape lives in the cube [-0.5, 0.5]^3 of utils_vox.
     """
 
