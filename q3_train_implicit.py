@@ -84,7 +84,7 @@ def train(args):
     dataset, batches = train_loader(args, device, start_step)
     pool = QueryPool(dataset, args.surface_sigma, args.labels, args.query_pool) if args.query_pool else None
     run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device), sample_query_points(
-        batch["points"].to(device), args.num_points_to_sample, args.surface_sigma), view_matrix(batch, device)))
+        batch["points"].to(device), args.num_points_to_sample, args.surface_sigma), view_matrix(batch, device)))  # before each checkpoint
     run.say(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
             f"({dataset.dataset_dir}) on {device} x {run.world}")
 
