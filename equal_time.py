@@ -50,7 +50,7 @@ def models_of(args):
     data = ["--dataset_dir", args.dataset_dir] if args.dataset_dir else []
     runs = os.path.join(args.out, args.pair, "runs")
     common = ["--output_dir", runs, "--batch_size", str(args.batch_size), "--num_workers", str(args.num_workers),
-              "--device", args.device, "--vis_freq", "0", "--save_freq", "0", "--amp", args.amp] + data
+              "--device", args.device, "--vis_freq", "0", "--save_freq", "0", "--amp", args.amp, "--ema", str(args.ema)] + data
 
     def scored(script, name, *flags):
         return [PY, script, *flags, "--id", name, "--checkpoint_path", "<ckpt>", "--split", "<split>",
@@ -134,7 +134,8 @@ def train_curve(name, spec, args, folder, log):
 
 def summary(m):
     """The numbers of a metrics file the tables use."""
-    out = {"f1": m["avg_f1"], "ci": m["f1_ci95@0.05"], "per_example": m["per_example_f1@0.05"]}
+    out = {"f1": m["avg_f1"], "ci": m["f1_ci95@0.05"], "per_example": m["per_example_f1@0.05"],
+           "per_example_all": m["per_example_f1"]}  # (examples, thresholds)
     if m.get("isovalue_chosen_on"):
         out["isovalue"] = m["isovalue"]
     for key in ("iou_32", "iou_points"):
@@ -211,6 +212,14 @@ def write_table(rows, folder, args, t_best, reference):
         verdict = (f"{r['model']} is better" if lo > 0 else f"{ref['model']} is better" if hi < 0
                    else "not a difference these test chairs can resolve")
         lines.append(f"- {r['model']} - {ref['model']}: {d.mean():+.1f} F1@0.05 [{lo:+.1f}, {hi:+.1f}]: {verdict}.")
+    # Each trained model against retrieval (the training chair whose image features are nearest), threshold by threshold.
+    retrieval = next(r for r in rows if r["model"] == "*retrieval*")
+    for r in (r for r in rows if r["step"] is not None):
+        d = np.asarray(r["per_example_all"]) - np.asarray(retrieval["per_example_all"])  # (examples, thresholds)
+        cells = [f"{m:+.1f} [{lo:+.1f}, {hi:+.1f}]" for m, (lo, hi) in zip(d.mean(0), bootstrap_ci(d))]
+        above = sum(lo > 0 for lo, _ in bootstrap_ci(d))
+        lines.append(f"- {r['model']} - *retrieval* at F1@0.01 ... 0.05: {', '.join(cells)} "
+                     f"(above it at {above} of {d.shape[1]} thresholds).")
     text = "\n".join(lines) + "\n"
     atomic_write(os.path.join(folder, "table.md"), lambda tmp: open(tmp, "w").write(text))
     return text
@@ -232,6 +241,8 @@ def get_args_parser():
     p.add_argument("--num_workers", type=int, default=1, help="data loader workers of every stage")
     p.add_argument("--amp", choices=["off", "bf16"], default="off",
                    help="autocast of every training (bf16 speeds the decoders up unequally, so it can change who wins)")
+    p.add_argument("--ema", type=float, default=0.0,
+                   help="every model: decay of the moving average of its weights that its checkpoints hold (0: none)")
     cli.add_device_and_dataset_args(p)
     return p
 

@@ -20,6 +20,7 @@ import torch
 import torch.distributed as dist
 from pytorch3d.structures import Meshes
 from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
@@ -45,6 +46,18 @@ AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 # statistics, 28.4 vs 58.1 after 800 steps, and its val curve stopped jumping between 20 and 60; a point model
 # 63.7 vs 71.9 after 400 steps, 76.3 vs 76.6 after 1000 (the averages catch up once the weights settle).
 BN_IMAGES = 512
+
+
+def ema_update(decay):
+    """The multi_avg_fn of torch.optim.swa_utils.AveragedModel for an exponential moving average of the weights
+    with a warm-up: after n updates the decay is min(decay, (1 + n) / (10 + n)), so early on the average spans
+    about the last n/9 steps instead of clinging to the random start (the schedule of TF's and timm's EMA).
+    The decay stays a tensor: a GPU step does not wait for the host."""
+    def update(ema_params, params, n_averaged):
+        d = ((1 + n_averaged) / (10 + n_averaged)).clamp(max=decay).to(ema_params[0].dtype)
+        torch._foreach_mul_(ema_params, d)
+        torch._foreach_add_(ema_params, torch._foreach_mul(params, 1 - d))
+    return update
 
 
 def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
@@ -76,6 +89,10 @@ def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
     p.add_argument("--bn_images", type=int, default=BN_IMAGES,
                    help="training images over which every checkpoint's batch norm statistics are recomputed at its "
                         "weights (precise BN); 0 keeps the running averages of the training steps, which trail the weights")
+    p.add_argument("--ema", type=float, default=0.0,
+                   help="decay of an exponential moving average of the weights, which the checkpoint holds as its model "
+                        "(what the evaluators read; training goes on from the raw weights); 0: off. Its warm-up makes it "
+                        "average about the last 11 %% of the steps until min(decay, (1 + n) / (10 + n)) reaches the decay")
     p.add_argument("--amp", choices=["off", "bf16", "fp16"], default="off",
                    help="autocast the forward pass to bfloat16 (CPU or CUDA) or float16 (CUDA, with a GradScaler); "
                         "the losses stay float32")
@@ -168,6 +185,8 @@ def check_common_args(args, name):
     check_positive(args, "num_workers", "save_freq", "vis_freq", "log_freq", "bn_images", minimum=0)
     if not args.lr > 0:
         raise SystemExit(f"error: --lr must be positive, not {args.lr}; the writeup uses --lr 4e-4")
+    if not 0 <= args.ema < 1:
+        raise SystemExit(f"error: --ema must be a decay in [0, 1), not {args.ema}; e.g. --ema 0.999, or 0 for none")
     if args.load_checkpoint:
         path = (os.path.join(args.output_dir, args.id, f"checkpoint_{name}.pth") if args.load_checkpoint == "auto"
                 else args.load_checkpoint)
@@ -275,6 +294,7 @@ class RunFolder:
         self.bar = None
         self.state = None  # (model, optimizer, scaler): what a checkpoint holds
         self.bn_pass = None  # (training dataset, forward(batch)) of precise_bn
+        self.ema = None  # AveragedModel of the weights with --ema
 
     def say(self, text):
         """Print once per run (rank 0)."""
@@ -285,10 +305,18 @@ class RunFolder:
         """Apply --load_checkpoint (model, optimiser, loss scale, RNG) and return the step to start from; 0 for a
         new run. Every rank reads the checkpoint, so a run resumes under any number of processes."""
         self.state = (model, optimizer, scaler)
+        if self.args.ema:
+            self.ema = AveragedModel(model, multi_avg_fn=ema_update(self.args.ema))
         if self.args.load_checkpoint:
             path = self.ckpt_path if self.args.load_checkpoint == "auto" else self.args.load_checkpoint
             ckpt = load_checkpoint(path, expect=expect)
-            model.load_state_dict(ckpt["model"])
+            if ckpt["args"].get("ema", 0.0) != self.args.ema:
+                raise SystemExit(f"error: {path} was trained with --ema {ckpt['args'].get('ema', 0.0)}, not "
+                                 f"--ema {self.args.ema}; pass that to resume it")
+            model.load_state_dict(ckpt["train_model"] if self.ema is not None else ckpt["model"])
+            if self.ema is not None:  # the checkpoint's model is the average (its batch norm statistics recomputed)
+                self.ema.module.load_state_dict(ckpt["model"])
+                self.ema.n_averaged.fill_(ckpt["ema_updates"])
             optimizer.load_state_dict(ckpt["optimizer"])
             if scaler.is_enabled() and "scaler" in ckpt:
                 scaler.load_state_dict(ckpt["scaler"])
@@ -330,8 +358,8 @@ class RunFolder:
                 # Saved first as it is, so a second Ctrl-C during the batch norm pass loses nothing; with
                 # several processes only this one is left to run that pass (the next save of a resumed run does).
                 self.save(self.completed, recompute_bn=False)
-                if self.world == 1 and self._recompute_bn():
-                    self.save(self.completed, recompute_bn=False)
+                if self.world == 1 and self._bn_batches():
+                    self.save(self.completed)
                 print(f"saved {self.ckpt_path}; resume with --load_checkpoint", flush=True)
             raise SystemExit(130)  # no teardown of the process group: the other ranks may be gone already
         return False
@@ -350,6 +378,8 @@ class RunFolder:
         """
         self.completed += 1
         done = self.completed
+        if self.ema is not None:
+            self.ema.update_parameters(self.state[0])
         if self.due(self.args.log_freq) or self.due(self.args.save_freq) or done == self.args.max_iter:
             values = torch.stack([loss.detach().float(), *(torch.as_tensor(v, dtype=torch.float32, device=loss.device)
                                                            for v in terms.values())])  # (1 + terms,)
@@ -389,8 +419,8 @@ class RunFolder:
         training stream are untouched, so a resumed run still repeats an uninterrupted one."""
         model = self.state[0]
         bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-        n_batches = min(math.ceil(self.args.bn_images / self.args.batch_size), self.completed)
-        if self.bn_pass is None or not bns or n_batches == 0:
+        n_batches = self._bn_batches()
+        if not n_batches:
             return False
         dataset, forward = self.bn_pass
         device = next(model.parameters()).device
@@ -409,16 +439,36 @@ class RunFolder:
         model.train(was_training)
         return True
 
+    def _bn_batches(self):
+        """How many batches precise_bn's pass runs now (0: no pass; no batch norm, or no step run yet)."""
+        model = self.state[0]
+        if self.bn_pass is None or not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+            return 0
+        return min(math.ceil(self.args.bn_images / self.args.batch_size), self.completed)
+
     def save(self, step, recompute_bn=True):
         """The checkpoint (atomically) and the loss curve so far, after precise_bn's pass (every rank) unless
-        recompute_bn is False; written by rank 0 only (the ranks' models are equal)."""
+        recompute_bn is False; written by rank 0 only (the ranks' models are equal).
+
+        With --ema the checkpoint's model is the average, its batch norm statistics recomputed at the averaged
+        weights (the pass runs on the training model with the average swapped in), and the raw weights the run
+        goes on from are kept beside it as train_model; the training model is then put back as it was."""
+        model, optimizer, scaler = self.state
+        extra = {"scaler": scaler.state_dict()} if scaler.is_enabled() else {}
+        if self.ema is not None:
+            raw = {k: v.clone() for k, v in model.state_dict().items()}
+            with torch.no_grad():
+                for p, average in zip(model.parameters(), self.ema.module.parameters()):
+                    p.copy_(average)
+            extra.update(train_model=raw, ema_updates=int(self.ema.n_averaged))
         if recompute_bn:
             self._recompute_bn()
+        if self.main:
+            save_checkpoint(self.ckpt_path, model, optimizer, step, self.args, extra)
+        if self.ema is not None:
+            model.load_state_dict(extra["train_model"])
         if not self.main:
             return
-        model, optimizer, scaler = self.state
-        extra = {"scaler": scaler.state_dict()} if scaler.is_enabled() else None
-        save_checkpoint(self.ckpt_path, model, optimizer, step, self.args, extra)
         rows = [line.split(",") for line in open(self.log_path).read().splitlines()[1:]]
         if rows:
             visualize.save_loss_curve([int(r[0]) for r in rows], [float(r[1]) for r in rows],

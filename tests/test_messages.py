@@ -95,6 +95,7 @@ def test_bad_type_is_one_line(tiny_dataset, point_file, tmp_path):
 @pytest.mark.parametrize("flag, value, name", [
     ("--max_iter", "0", "train_model.py"), ("--batch_size", "-2", "train_model.py"), ("--n_points", "0", "train_model.py"),
     ("--num_points_to_sample", "0", "q3_train_implicit.py"), ("--lr", "0", "q3_train_parametric.py"),
+    ("--ema", "1", "q3_train_implicit.py"),
 ])
 def test_non_positive_numbers_are_one_line_and_create_nothing(flag, value, name, tiny_dataset, tmp_path):
     out = tmp_path / "runs"

@@ -337,16 +337,21 @@ def checkpoints(tiny_dataset, tmp_path_factory):
 
 
 def test_implicit_resume_continues_identically(tiny_dataset, tmp_path):
+    """With a moving average of the weights (--ema): the average, its batch norm statistics and the raw weights
+    all continue as in an uninterrupted run; resuming under another --ema is refused."""
     common = TINY + ["--batch_size", "2", "--num_points_to_sample", "300", "--save_freq", "2",
-                     "--vis_freq", "3", "--dataset_dir", tiny_dataset]
+                     "--vis_freq", "3", "--dataset_dir", tiny_dataset, "--ema", "0.9"]
     full = checkpoint_of(script_ok("q3_train_implicit.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "a"))
     script_ok("q3_train_implicit.py", *common, "--max_iter", "2", "--output_dir", tmp_path / "b")
     resumed = checkpoint_of(script_ok("q3_train_implicit.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "b",
                                       "--load_checkpoint"))
     a, b = (torch.load(p, weights_only=True) for p in (full, resumed))
-    assert a["step"] == b["step"] == 4 and a["args"]["model_type"] == "occupancy"
-    for key in a["model"]:
-        assert torch.equal(a["model"][key], b["model"][key]), key
+    assert a["step"] == b["step"] == 4 and a["args"]["model_type"] == "occupancy" and a["ema_updates"] == 4
+    for part in ("model", "train_model"):
+        for key in a[part]:
+            assert torch.equal(a[part][key], b[part][key]), (part, key)
+    script_fails("q3_train_implicit.py", *common, "--ema", "0", "--max_iter", "6", "--output_dir", tmp_path / "b",
+                 "--load_checkpoint", message="was trained with --ema 0.9, not --ema 0.0")
     run_dir = tmp_path / "a" / "q3_implicit"
     assert (run_dir / "vis" / "implicit_000003.png").is_file() and (run_dir / "loss_implicit.png").is_file()
 

@@ -71,8 +71,45 @@ def test_checkpoint_batch_norm_statistics_are_recomputed_at_its_weights(tiny_dat
     """The saved running statistics of the encoder's first batch norm are the mean and unbiased variance of its
     input over the fixed batches of training.BN_IMAGES (here one per step run: 3 batches of 4), computed here from
     the checkpoint's conv weights, not the running averages the training steps left (those trail the weights)."""
+    assert_first_bn_recomputed(torch.load(point_checkpoint, weights_only=True)["model"], tiny_dataset)
+
+
+def test_ema_checkpoint_holds_the_average_with_its_own_batch_norm_statistics(tiny_dataset, tmp_path):
+    """With --ema the checkpoint's model (what evaluators read) is the average of the weights, normalised with
+    statistics recomputed at the averaged weights; the raw weights training goes on from are kept beside it."""
+    ckpt = torch.load(checkpoint_of(script_ok("train_model.py", *TINY, "--type", "point", "--batch_size", "4",
+                                              "--max_iter", "3", "--ema", "0.5", "--dataset_dir", tiny_dataset,
+                                              "--output_dir", tmp_path)), weights_only=True)
+    assert ckpt["ema_updates"] == 3 and ckpt["args"]["ema"] == 0.5
+    name = "encoder.features.0.weight"
+    assert not torch.allclose(ckpt["model"][name], ckpt["train_model"][name])  # the average is not the last step
+    assert_first_bn_recomputed(ckpt["model"], tiny_dataset)
+
+
+def test_ema_is_the_warmed_up_moving_average_written_out():
+    """training.ema_update under torch's AveragedModel against the recurrence by hand: the first update copies,
+    the n-th (n updates before it) mixes in (1 - d) of the weights with d = min(decay, (1 + n) / (10 + n))."""
+    from torch.optim.swa_utils import AveragedModel
+
+    from training import ema_update
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 2)
+    ema = AveragedModel(net, multi_avg_fn=ema_update(0.45))
+    expected = None
+    for n in range(12):  # the warm-up passes the cap 0.45 at n = 8
+        with torch.no_grad():
+            net.weight.add_(torch.randn(2, 3))
+        ema.update_parameters(net)
+        w = net.weight.detach().clone()
+        d = min(0.45, (1 + n) / (10 + n))
+        expected = w if expected is None else d * expected + (1 - d) * w
+        assert torch.allclose(ema.module.weight, expected, atol=1e-6), n
+
+
+def assert_first_bn_recomputed(state, tiny_dataset):
+    """The encoder's first batch norm in `state` holds the statistics of its input at the state's conv weights
+    over the 3 fixed batches of 4 of precise BN."""
     from r2n2_custom import EpochBatchSampler
-    state = torch.load(point_checkpoint, weights_only=True)["model"]
     ds = R2N2("train", tiny_dataset)
     conv = torch.nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
     conv.weight.data = state["encoder.features.0.weight"]
