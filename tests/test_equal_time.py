@@ -7,7 +7,7 @@ from conftest import script_ok
 
 def test_equal_time_table_and_rerun(tiny_dataset, tmp_path):
     args = ["--out", str(tmp_path), "--pair", "implicit", "--seconds", "0.001", "--segment", "2", "--batch_size", "2",
-            "--eval_res", "16", "--num_workers", "0", "--device", "cpu", "--dataset_dir", tiny_dataset]
+            "--eval_res", "16", "--num_workers", "0", "--device", "cpu", "--dataset_dir", tiny_dataset, "--ema", "0.5"]
     out = script_ok("equal_time.py", *args)
     folder = tmp_path / "implicit"
     table = json.load(open(folder / "table.json"))
@@ -29,6 +29,12 @@ def test_equal_time_table_and_rerun(tiny_dataset, tmp_path):
     assert val["split"] == "val"
     md = open(folder / "table.md").read()
     assert f"| implicit_pixel (isovalue {implicit['isovalue']:g}) | 2 |" in md and "IoU points" in md and "implicit_pixel - vox:" in md and md in out + "\n"
+    # Each trained model against retrieval, threshold by threshold (paired over the same test chairs).
+    retrieval = json.load(open(folder / "test" / "baselines" / "baselines" / "metrics_retrieval.json"))
+    d = [a[0] - b[0] for a, b in zip(implicit["per_example_f1"], retrieval["per_example_f1"])]
+    assert f"- implicit_pixel - *retrieval* at F1@0.01 ... 0.05: {sum(d) / len(d):+.1f} [" in md
+    # --ema reaches every model's training.
+    assert all(json.load(open(folder / "runs" / name / "args.json"))["ema"] == 0.5 for name in ("vox", "implicit_pixel"))
     # A rerun trains and evaluates nothing: every stage is reused.
     stages = open(folder / "log.txt").read().count("$ ")
     script_ok("equal_time.py", *args)
