@@ -60,6 +60,38 @@ def test_resume_continues_identically(tiny_dataset, tmp_path):
     assert len((run_dir / "loss_mesh.csv").read_text().splitlines()) >= 2
 
 
+def test_ctrl_c_saves_the_finished_steps_and_the_run_resumes(tiny_dataset, tmp_path):
+    """SIGINT mid-run: exit code 130, a checkpoint of the steps finished so far (with --ema: the average, its batch
+    norm statistics recomputed, and the raw weights), and --load_checkpoint carries on from it to the end."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    args = [*TINY, "--type", "point", "--batch_size", "2", "--save_freq", "0", "--vis_freq", "0", "--log_freq", "1",
+            "--ema", "0.9", "--dataset_dir", tiny_dataset, "--output_dir", tmp_path]
+    # A shell that starts pytest in the background ignores SIGINT in its children; give the run Python's default.
+    proc = subprocess.Popen([sys.executable, os.path.join(REPO, "train_model.py"), *args, "--max_iter", "100000"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    log = tmp_path / "q2" / "loss_point.csv"
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None and (not log.is_file() or len(log.read_text().splitlines()) < 4):
+        time.sleep(0.2)  # until three steps are logged
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=300)
+    finally:
+        proc.kill()  # a run that ignored the signal must not outlive the test
+    assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
+    ckpt = torch.load(tmp_path / "q2" / "checkpoint_point.pth", weights_only=True)
+    assert 3 <= ckpt["step"] < 100000 and ckpt["ema_updates"] == ckpt["step"] and "train_model" in ckpt
+    assert f"interrupted: saving the checkpoint after {ckpt['step']} steps" in out
+    assert_first_bn_recomputed(ckpt["model"], tiny_dataset, batches=min(ckpt["step"], 256), batch_size=2)
+    resumed = torch.load(checkpoint_of(script_ok("train_model.py", *args, "--max_iter", str(ckpt["step"] + 2),
+                                                 "--load_checkpoint")), weights_only=True)
+    assert resumed["step"] == ckpt["step"] + 2
+
+
 @pytest.fixture(scope="module")
 def point_checkpoint(tiny_dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("ckpt")
@@ -106,19 +138,19 @@ def test_ema_is_the_warmed_up_moving_average_written_out():
         assert torch.allclose(ema.module.weight, expected, atol=1e-6), n
 
 
-def assert_first_bn_recomputed(state, tiny_dataset):
+def assert_first_bn_recomputed(state, tiny_dataset, batches=3, batch_size=4):
     """The encoder's first batch norm in `state` holds the statistics of its input at the state's conv weights
-    over the 3 fixed batches of 4 of precise BN."""
+    over the fixed batches of precise BN (one per step run, at most --bn_images / --batch_size)."""
     from r2n2_custom import EpochBatchSampler
     ds = R2N2("train", tiny_dataset)
     conv = torch.nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
     conv.weight.data = state["encoder.features.0.weight"]
     means, variances = [], []
     with torch.no_grad():
-        for idx, _ in zip(EpochBatchSampler(len(ds), 4, seed=0 + 1), range(3)):
-            images = collate_batched_R2N2([ds[i] for i in idx])["images"].permute(0, 3, 1, 2)  # (4, 3, H, W)
+        for idx, _ in zip(EpochBatchSampler(len(ds), batch_size, seed=0 + 1), range(batches)):
+            images = collate_batched_R2N2([ds[i] for i in idx])["images"].permute(0, 3, 1, 2)  # (b, 3, H, W)
             mean, std = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
-            y = conv((images - mean) / std).transpose(0, 1).flatten(1)  # (64, 4 * H' * W')
+            y = conv((images - mean) / std).transpose(0, 1).flatten(1)  # (64, b * H' * W')
             means.append(y.mean(1))
             variances.append(y.var(1, unbiased=True))
     assert torch.allclose(state["encoder.features.1.running_mean"], torch.stack(means).mean(0), rtol=1e-3, atol=1e-4)
