@@ -376,10 +376,10 @@ class RunFolder:
         torchrun they are averaged over the ranks there (every rank calls this at the same steps), so the
         log holds the global batch's loss, as a one-process run's.
         """
+        if self.ema is not None:  # before the count: the raw weights already hold this step's update
+            self.ema.update_parameters(self.state[0])
         self.completed += 1
         done = self.completed
-        if self.ema is not None:
-            self.ema.update_parameters(self.state[0])
         if self.due(self.args.log_freq) or self.due(self.args.save_freq) or done == self.args.max_iter:
             values = torch.stack([loss.detach().float(), *(torch.as_tensor(v, dtype=torch.float32, device=loss.device)
                                                            for v in terms.values())])  # (1 + terms,)
