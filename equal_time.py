@@ -6,7 +6,8 @@
 --pair implicit:   the voxel decoder (train_model.py --type vox, the reference) against the occupancy
                    network (q3_train_implicit.py --decoder, pixel by default), scored at --eval_res.
 --pair parametric: the point decoder (train_model.py --type point, the reference) against AtlasNet with
-                   1 patch (the writeup's fold) and 25 patches (AtlasNet's squares), points and mesh.
+                   1 patch (the writeup's fold), 25 patches (AtlasNet's squares), and 25 patches with
+                   --refine pixel (atlasnet_25_pixel), points and mesh.
 
 Why this protocol: a decoder that costs more per step must be compared at equal time, not equal steps,
 and every choice is made on val. Each model trains in segments of --segment steps (the segments are one
@@ -72,10 +73,10 @@ def models_of(args):
     models = {"point": ([PY, "train_model.py", "--type", "point", "--id", "point"] + common,
                         {"point": scored("eval_model.py", "point", "--type", "point")}, "checkpoint_point.pth",
                         {"point": "metrics_point.json"})}
-    for n in (1, 25):
-        name = f"atlasnet_{n}"
+    for n, refine in ((1, "none"), (25, "none"), (25, "pixel")):
+        name = f"atlasnet_{n}" + ("_pixel" if refine == "pixel" else "")
         models[name] = ([PY, "q3_train_parametric.py", "--type", "point", "--model_type", "parametric", "--id", name,
-                         "--n_patches", str(n)] + common,
+                         "--n_patches", str(n), "--refine", refine] + common,
                         {t: scored("eval_q3.py", name, "--model_type", "parametric", "--type", t) for t in ("point", "mesh")},
                         "checkpoint_parametric.pth",
                         {"point": "metrics_parametric_point.json", "mesh": "metrics_parametric_mesh.json"})

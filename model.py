@@ -247,6 +247,19 @@ def project(points, view):
     return -clip[..., :2] / clip[..., 3:].clamp(min=1e-6)  # in front of the camera w > 0
 
 
+def pixel_features(maps, points, view):
+    """The early feature maps of ImageEncoder(maps=True), read bilinearly where the view's camera sees each
+    point: (B, Q, 3) points, (B, 4, 4) view_matrix -> (B, Q, sum of the maps' channels). Zero off the image."""
+    uv = project(points, view)[:, :, None].to(maps[0].dtype)  # (B, Q, 1, 2)
+    return torch.cat([F.grid_sample(m.to(uv.dtype), uv, mode="bilinear", padding_mode="zeros", align_corners=False)
+                      for m in maps], 1)[..., 0].transpose(1, 2)  # (B, Q, C1 + C2 + C3)
+
+
+def map_widths(arch):
+    """Channels of ImageEncoder(maps=True)'s maps: the image, layer1, layer2."""
+    return {"resnet50": (3, 256, 512)}.get(arch, (3, 64, 128))
+
+
 # ---------------------------------------------------------------------------------------------------
 # Writeup section 3: an implicit occupancy network and an AtlasNet-style parametric network.
 # ---------------------------------------------------------------------------------------------------
@@ -408,9 +421,7 @@ class PixelOccupancyDecoder(GridOccupancyDecoder):
 
     def decode(self, points, cond):
         volume, maps, view = cond
-        uv = project(points, view)[:, :, None].to(maps[0].dtype)  # (B, Q, 1, 2)
-        pixel = torch.cat([F.grid_sample(m.to(uv.dtype), uv, mode="bilinear", padding_mode="zeros", align_corners=False)
-                           for m in maps], 1)[..., 0].transpose(1, 2)  # (B, Q, 3 + 64 + 128)
+        pixel = pixel_features(maps, points, view)  # (B, Q, 3 + 64 + 128)
         return self.mlp(self.hidden(points, volume) + self.pixel_proj(pixel))[..., 0]  # (B, Q)
 
     def voxel_logits(self, cond):
@@ -437,8 +448,7 @@ class OccupancyNetwork(ImageConditioned):
         elif args.decoder == "pixel":
             if self.encoder is None:
                 raise ValueError("the pixel decoder samples the images themselves, not precomputed features")
-            widths = {"resnet50": (3, 256, 512)}.get(args.arch, (3, 64, 128))
-            self.decoder = PixelOccupancyDecoder(feat_dim, widths)
+            self.decoder = PixelOccupancyDecoder(feat_dim, map_widths(args.arch))
         else:
             raise ValueError(f"unknown --decoder {args.decoder}")
 
@@ -502,35 +512,96 @@ class AtlasPatch(nn.Module):
         return self.mlp(self.uv_proj(uv) + self.feat_proj(feat)[:, None])  # (B, N, 3)
 
 
+class PixelRefine(nn.Module):
+    """One step that moves each surface point by what the image shows where the camera sees it: (B, N, 3)
+    points + (B, C) feature + the encoder's early maps -> (B, N, 3) points (Pixel2Mesh, Wang et al. 2018;
+    Mesh R-CNN's vert align, Gkioxari et al. 2019).
+
+    A patch decoded from one global vector lands only as precisely as that vector places it; reading the
+    image and the first feature maps at the point's own pixel tells it whether it sits on the chair's
+    silhouette and, through the maps' receptive fields, which way the nearest edge lies, at the image's
+    resolution. The move starts at zero (last layer zeroed), so the refined surface begins as the patches'.
+    """
+
+    def __init__(self, in_dim=512, map_dims=(3, 64, 128), hidden=256, n_freqs=4):
+        super().__init__()
+        self.register_buffer("freqs", 2.0 ** torch.arange(n_freqs) * torch.pi, persistent=False)
+        self.point_proj = nn.Linear(3 + 6 * n_freqs, hidden)
+        self.pixel_proj = nn.Linear(sum(map_dims), hidden)
+        self.feat_proj = nn.Linear(in_dim, hidden)
+        self.mlp = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 3))
+        nn.init.zeros_(self.mlp[-1].weight)
+        nn.init.zeros_(self.mlp[-1].bias)
+
+    def forward(self, points, feat, maps, view):
+        hidden = (self.point_proj(fourier_features(points, self.freqs)) + self.feat_proj(feat)[:, None]
+                  + self.pixel_proj(pixel_features(maps, points, view)))  # (B, N, hidden)
+        return points + self.mlp(hidden)  # (B, N, 3)
+
+
 class ParametricNetwork(ImageConditioned):
     """Image (or precomputed feature) -> a surface made of `n_patches` deformed unit squares (writeup 3.2).
 
     AtlasNet (Groueix et al. 2018): each patch has its own MLP (as in the paper), which maps a 2D point
     (u, v) of the square, together with the image feature, to a 3D point. Because the MLPs work point by
     point, any number of points can be drawn: random UV points in training, a regular UV grid at test
-    time, whose triangulation gives a mesh. Built from the checkpoint's args: arch, pretrained,
-    load_feat, n_patches.
+    time, whose triangulation gives a mesh. refine "pixel" adds a PixelRefine step after the patches (it
+    needs each view's camera and the images themselves); the triangulation is unchanged. Built from the
+    checkpoint's args: arch, pretrained, load_feat, n_patches, refine (older checkpoints: "none").
     """
 
     def __init__(self, args):
         super().__init__(args)
         self.patches = nn.ModuleList([AtlasPatch(self.feat_dim) for _ in range(args.n_patches)])
+        refine = getattr(args, "refine", "none")
+        if refine not in ("none", "pixel"):
+            raise ValueError(f"unknown --refine {refine}")
+        self.refine = None
+        if refine == "pixel":
+            if self.encoder is None:
+                raise ValueError("--refine pixel samples the images themselves, not precomputed features")
+            self.refine = PixelRefine(self.feat_dim, map_widths(args.arch))
 
-    def decode(self, feat, uv):
+    def encode(self, images_or_feats, view=None):
+        """As ImageConditioned.encode; with refine "pixel" also the early feature maps and the (B, 4, 4)
+        view_matrix: (feature (B, C), maps, view). Whatever it returns is the `feat` of decode and grid_mesh."""
+        if self.refine is None:
+            return super().encode(images_or_feats)
+        if view is None:
+            raise ValueError("--refine pixel needs each view's camera (model.view_matrix)")
+        return (*self.encoder(images_or_feats, maps=True), view)
+
+    def encode_batch(self, batch, device):
+        if self.refine is None:
+            return super().encode_batch(batch, device)
+        return self.encode(model_input(batch, self.load_feat, device), view_matrix(batch, device))
+
+    def patch_points(self, feat, uv):
         """(B, C) feature, (n_patches, N, 2) UV points per patch -> (B, n_patches * N, 3), patch by patch."""
         b = feat.shape[0]
         return torch.cat([patch(uv[k].expand(b, -1, -1), feat) for k, patch in enumerate(self.patches)], dim=1)
 
-    def sample(self, feat, n_points):
-        """(B, C) feature -> (B, n_points, 3) points at random UV positions, split evenly over the patches."""
-        n = len(self.patches)
-        sizes = [n_points // n + (k < n_points % n) for k in range(n)]
-        return torch.cat([patch(torch.rand(feat.shape[0], s, 2, device=feat.device), feat)
-                          for patch, s in zip(self.patches, sizes)], dim=1)  # (B, n_points, 3)
+    def decode(self, feat, uv):
+        """feat of encode, UV points as patch_points -> (B, n_patches * N, 3) surface points (refined, if the
+        network refines)."""
+        coarse = self.patch_points(feat[0] if self.refine else feat, uv)  # (B, P * N, 3)
+        return self.refine(coarse, *feat) if self.refine else coarse
 
-    def forward(self, images_or_feats, n_points):
-        """(B, 137, 137, 3) images or (B, C) features -> (B, n_points, 3) points at random UV positions."""
-        return self.sample(self.encode(images_or_feats), n_points)
+    def sample(self, feat, n_points, with_coarse=False):
+        """feat of encode -> (B, n_points, 3) points at random UV positions, split evenly over the patches (and
+        with_coarse: the points before refinement, as decode)."""
+        first = feat[0] if self.refine else feat  # (B, C)
+        n = len(self.patches)
+        coarse = torch.cat([patch(torch.rand(len(first), n_points // n + (k < n_points % n), 2, device=first.device), first)
+                            for k, patch in enumerate(self.patches)], dim=1)  # (B, n_points, 3)
+        points = self.refine(coarse, *feat) if self.refine else coarse
+        return (points, coarse) if with_coarse else points
+
+    def forward(self, images_or_feats, n_points, view=None, with_coarse=False):
+        """(B, 137, 137, 3) images or (B, C) features [, (B, 4, 4) view_matrix with refine "pixel"] -> (B, n_points,
+        3) points at random UV positions (with_coarse: and the points before refinement)."""
+        return self.sample(self.encode(images_or_feats, view), n_points, with_coarse)
 
     def grid_side(self, n_points):
         """Side g of the regular g x g UV grid per patch whose total g^2 * n_patches is closest to n_points."""
@@ -543,11 +614,11 @@ class ParametricNetwork(ImageConditioned):
         for every example (patch k's vertices are rows k*g*g .. (k+1)*g*g - 1).
         """
         g = self.grid_side(n_points)
-        t = torch.linspace(0.0, 1.0, g, device=feat.device)
+        t = torch.linspace(0.0, 1.0, g, device=(feat[0] if self.refine else feat).device)
         u, v = torch.meshgrid(t, t, indexing="ij")
         uv = torch.stack([u, v], dim=-1).reshape(1, g * g, 2)  # (1, g*g, 2), vertex i*g+j = (t_i, t_j)
         verts = self.decode(feat, uv.expand(len(self.patches), -1, -1))  # (B, P*g*g, 3)
-        i, j = torch.meshgrid(torch.arange(g - 1, device=feat.device), torch.arange(g - 1, device=feat.device),
+        i, j = torch.meshgrid(torch.arange(g - 1, device=t.device), torch.arange(g - 1, device=t.device),
                               indexing="ij")
         v00 = (i * g + j).reshape(-1)  # (g-1)^2 lower-left corners of the grid cells
         v01, v10, v11 = v00 + 1, v00 + g, v00 + g + 1

@@ -2,13 +2,16 @@
 
     python q3_train_parametric.py --type 'point' --model_type parametric --id 'q3_parametric' --batch_size 32 --save_freq 500 --output_dir ./output --max_iter 10000 --num_workers 4
     python q3_train_parametric.py --type 'point' --model_type parametric --id 'q3_parametric_10' --n_patches 10 --batch_size 32 --save_freq 500 --output_dir ./output --max_iter 10000 --num_workers 4
+    python q3_train_parametric.py --type 'point' --model_type parametric --id 'q3_parametric_25_pixel' --n_patches 25 --refine pixel --batch_size 32 --save_freq 500 --output_dir ./output --max_iter 10000 --num_workers 4
 
 Each of --n_patches patches (1 = the writeup's single fold) has its own MLP, shared by all its points,
 that maps a point (u, v) of the unit square plus the image feature to a 3D point. Each step draws
 --n_points random UV points per chair (split over the patches) and minimises the chamfer loss of
 losses.py against as many ground-truth surface points. At test time a regular UV grid is decoded
 instead, and its triangulation is a mesh: evaluate with eval_q3.py --model_type parametric --type point
-(the grid's points) or --type mesh (points sampled on the triangulated grid).
+(the grid's points) or --type mesh (points sampled on the triangulated grid). --refine pixel moves every
+decoded point once more by the image features where the view's camera sees it (model.PixelRefine), and
+the loss is the chamfer of the refined points plus that of the patches' own.
 
 Writes {output_dir}/{id}/checkpoint_parametric.pth (every --save_freq steps, at the end, and on Ctrl-C),
 args.json, loss_parametric.csv, loss_parametric.png and vis/parametric_{step}.png (the triangulated grid).
@@ -19,7 +22,7 @@ import argparse
 import torch
 
 from losses import chamfer_to_samples
-from model import ParametricNetwork, model_input
+from model import ParametricNetwork, model_input, view_matrix
 from training import (RunFolder, add_common_args, autocast, check_common_args, distribute, float32, grad_scaler, setup,
                       train_loader)
 from visualize import gt_shape
@@ -35,11 +38,17 @@ def get_args_parser():
                    help="random UV points decoded per chair per step (and ground-truth points for chamfer); "
                         "also the default point count of eval_q3.py's regular grid")
     p.add_argument("--n_patches", type=int, default=1, help="number of square patches, each with its own MLP")
+    p.add_argument("--refine", choices=["none", "pixel"], default="none",
+                   help="pixel: move every decoded point once by the image features where the view's camera sees "
+                        "it (model.PixelRefine; needs the images, not --load_feat); the patches' own points are "
+                        "trained too")
     return add_common_args(p, run_id="q3_parametric", output_dir="./output", batch_size=32)
 
 
 def train(args):
     check_common_args(args, "parametric")  # before the run folder, the model or any download exists
+    if args.refine == "pixel" and args.load_feat:
+        raise SystemExit("error: --refine pixel samples the images themselves; drop --load_feat")
     if args.n_patches < 1 or args.n_points < args.n_patches:
         raise SystemExit(f"error: need 1 <= --n_patches <= --n_points, got --n_patches {args.n_patches} "
                          f"--n_points {args.n_points}")
@@ -50,10 +59,12 @@ def train(args):
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     scaler = grad_scaler(args, device)
     start_step = run.resume(model, optimizer, scaler, expect={"model_type": "parametric", "n_patches": args.n_patches,
-                                                              "arch": args.arch, "load_feat": args.load_feat})
+                                                              "refine": args.refine, "arch": args.arch,
+                                                              "load_feat": args.load_feat})
     net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
-    run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device), args.n_points))  # before each checkpoint
+    camera = (lambda batch: view_matrix(batch, device)) if args.refine == "pixel" else (lambda batch: None)
+    run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device), args.n_points, camera(batch)))  # before each checkpoint
     run.say(f"training parametric ({args.n_patches} patch{'es' if args.n_patches > 1 else ''}) on {len(dataset)} views "
             f"of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) on {device} x {run.world}")
 
@@ -61,19 +72,26 @@ def train(args):
         for step in steps:
             batch = next(batches)
             surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
-            images = model_input(batch, args.load_feat, device)
+            images, view = model_input(batch, args.load_feat, device), camera(batch)  # view: (B, 4, 4) or None
             with autocast(args, device):
-                pred = net(images, args.n_points)  # (B, n_points, 3) at random UV points
+                pred, coarse = net(images, args.n_points, view, with_coarse=True)  # (B, n_points, 3) at random UV points
+            # Refining, the patches' points are held to the surface too (as each stage of Pixel2Mesh), so the
+            # refinement starts from a surface and the patches do not drift into whatever it can correct.
             loss = chamfer_to_samples(float32(pred), surface)
+            terms = {"chamfer": loss.detach()}
+            if args.refine == "pixel":
+                terms["coarse_chamfer"] = chamfer_to_samples(float32(coarse), surface)
+                loss = loss + terms["coarse_chamfer"]
+                terms["coarse_chamfer"] = terms["coarse_chamfer"].detach()
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
-            run.step_done(loss, {"chamfer": loss.detach()})
+            run.step_done(loss, terms)
             if run.main and run.due(args.vis_freq):  # the triangulated UV grid
                 model.eval()  # batch norm: running statistics, as at test time
                 with torch.no_grad():
-                    verts, faces = model.grid_mesh(model.encode(images[:1]), args.n_points)  # (1, V, 3), (F, 3)
+                    verts, faces = model.grid_mesh(model.encode(images[:1], None if view is None else view[:1]), args.n_points)  # (1, V, 3), (F, 3)
                 model.train()
                 run.picture(batch, ("mesh", (verts[0], faces)), gt_shape(batch, 0, "mesh"), device)
     return run.finish()

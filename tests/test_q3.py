@@ -18,8 +18,8 @@ from checkpoint import save_checkpoint
 from conftest import checkpoint_of, script_fails, script_ok
 from evaluation import evaluate, make_predict
 from losses import chamfer_to_samples, occupancy_loss
-from model import (GridOccupancyDecoder, OccupancyNetwork, ParametricNetwork, PixelOccupancyDecoder, model_input, project,
-                   view_matrix)
+from model import (GridOccupancyDecoder, OccupancyNetwork, ParametricNetwork, PixelOccupancyDecoder, PixelRefine, model_input,
+                   project, view_matrix)
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import BLENDER_K
 from utils_vox import voxel_centers
@@ -114,10 +114,8 @@ def test_view_matrix_projects_as_the_cameras_that_rendered_the_views(batch):
 
 
 def test_pixel_decoder_reads_the_pixel_the_camera_sees_the_query_at():
-    """A hand-made camera (R = I, T = (0, 0, 2), the R2N2 intrinsics): the point (0.3, 0.2, 0) is seen at NDC
-    (2.1875 * 0.3 / 2, 2.1875 * 0.2 / 2), PyTorch3D's x left and y up, which is pixel column 45.5, row 53.0
-    of a 137^2 image (centre of pixel i at -1 + (2 i + 1) / 137, x flipped). Wired to the red channel, the
-    decoder answers 1 there and 0 at the mirrored points."""
+    """hand_camera's red pixel: wired to the red channel, the decoder answers 1 at the point the camera sees
+    there and 0 at the mirrored points."""
     decoder = PixelOccupancyDecoder()
     with torch.no_grad():
         for layer in [decoder.point_proj, decoder.grid_proj, decoder.pixel_proj] + [m for m in decoder.mlp if isinstance(m, torch.nn.Linear)]:
@@ -126,13 +124,52 @@ def test_pixel_decoder_reads_the_pixel_the_camera_sees_the_query_at():
         decoder.pixel_proj.weight[0, 0] = 1  # the image's red channel
         for layer in [m for m in decoder.mlp if isinstance(m, torch.nn.Linear)]:
             layer.weight[0, 0] = 1
-    image = torch.zeros(1, 3, 137, 137)
-    image[0, 0, 52:55, 44:48] = 1  # rows 52-54, columns 44-47: around (row 53.0, column 45.5)
-    maps = [image, torch.zeros(1, 64, 35, 35), torch.zeros(1, 128, 18, 18)]
-    view = view_matrix({"R": torch.eye(3)[None], "T": torch.tensor([[0.0, 0.0, 2.0]]), "K": BLENDER_K[None]}, "cpu")
-    points = torch.tensor([[[0.3, 0.2, 0.0], [-0.3, 0.2, 0.0], [0.3, -0.2, 0.0], [0.2, 0.3, 0.0]]])
-    out = decoder.decode(points, (torch.zeros(1, 16, 32, 32, 32), maps, view))
+    view, maps = hand_camera()
+    out = decoder.decode(HAND_POINTS, (torch.zeros(1, 16, 32, 32, 32), maps, view))
     assert torch.allclose(out, torch.tensor([[1.0, 0.0, 0.0, 0.0]]), atol=1e-6), out
+
+
+def test_pixel_refine_moves_the_point_the_camera_sees_on_the_red_pixel():
+    """hand_camera's red pixel wired to the x of the move: the point seen there moves by (1, 0, 0), the
+    mirrored points stay where they are."""
+    refine = PixelRefine()
+    linears = [refine.point_proj, refine.feat_proj, refine.pixel_proj] + [m for m in refine.mlp if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for layer in linears:
+            layer.weight.zero_()
+            layer.bias.zero_()
+        refine.pixel_proj.weight[0, 0] = 1  # the image's red channel
+        for layer in linears[3:]:
+            layer.weight[0, 0] = 1
+    view, maps = hand_camera()
+    moved = refine(HAND_POINTS, torch.zeros(1, 512), maps, view)  # (1, 4, 3)
+    assert torch.allclose(moved - HAND_POINTS, torch.tensor([[[1.0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]]), atol=1e-6)
+
+
+def test_pixel_refine_starts_as_the_patches_and_refines_the_mesh_it_triangulates(batch):
+    """Untrained, the refined network decodes exactly the patches' points (its last layer starts at zero);
+    with any move, grid_mesh's vertices are decode's refined points and the faces are the patches' own."""
+    torch.manual_seed(0)
+    args = argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, n_patches=3)
+    plain, refined = ParametricNetwork(args), ParametricNetwork(argparse.Namespace(**vars(args), refine="pixel"))
+    refined.load_state_dict(plain.state_dict(), strict=False)  # the same encoder and patches
+    plain.eval(), refined.eval()
+    images, view = model_input(batch, False, "cpu"), view_matrix(batch, "cpu")
+    with torch.no_grad():
+        torch.manual_seed(1)
+        a = plain(images, 300)
+        torch.manual_seed(1)
+        b, coarse = refined(images, 300, view, with_coarse=True)
+        assert torch.equal(a, b) and torch.equal(b, coarse)
+        torch.nn.init.normal_(refined.refine.mlp[-1].weight, std=0.1)
+        feat = refined.encode_batch(batch, "cpu")  # (feature, maps, view)
+        verts, faces = refined.grid_mesh(feat, 300)
+        plain_verts, plain_faces = plain.grid_mesh(plain.encode_batch(batch, "cpu"), 300)
+    assert torch.equal(faces, plain_faces) and verts.shape == plain_verts.shape
+    moved = (verts - plain_verts).norm(dim=-1)  # (B, V)
+    assert moved.min() > 0  # every vertex refined ...
+    expected = refined.refine(plain_verts, *feat)  # ... by the refinement of its patch point
+    torch.testing.assert_close(verts, expected)
 
 
 def test_winding_number_is_an_exact_inside_test():
@@ -244,12 +281,30 @@ def test_implicit_loss_goes_down_on_a_fixed_batch(batch, decoder):
     assert sum(losses[-3:]) / 3 < min(0.9 * losses[0], prior - 0.03), (prior, losses)
 
 
-def test_parametric_loss_goes_down_on_a_fixed_batch(batch):
+@pytest.mark.parametrize("refine", ["none", "pixel"])
+def test_parametric_loss_goes_down_on_a_fixed_batch(batch, refine):
     torch.manual_seed(0)
-    model = ParametricNetwork(argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, n_patches=2))
+    model = ParametricNetwork(argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, n_patches=2,
+                                                 refine=refine))
+    view = view_matrix(batch, "cpu") if refine == "pixel" else None
     losses = fixed_batch_losses(model, batch, lambda: chamfer_to_samples(
-        model(model_input(batch, False, "cpu"), 500), batch["points"]))
+        model(model_input(batch, False, "cpu"), 500, view), batch["points"]))
     assert sum(losses[-3:]) / 3 < 0.5 * losses[0], losses
+
+
+def hand_camera():
+    """R = I, T = (0, 0, 2), the R2N2 intrinsics: the point (0.3, 0.2, 0) is seen at NDC (2.1875 * 0.3 / 2,
+    2.1875 * 0.2 / 2), PyTorch3D's x left and y up, which is pixel column 45.5, row 53.0 of a 137^2 image
+    (centre of pixel i at -1 + (2 i + 1) / 137, x flipped). Returns (view_matrix, maps) with the image's red
+    channel 1 around that pixel and every other map 0."""
+    image = torch.zeros(1, 3, 137, 137)
+    image[0, 0, 52:55, 44:48] = 1  # rows 52-54, columns 44-47: around (row 53.0, column 45.5)
+    maps = [image, torch.zeros(1, 64, 35, 35), torch.zeros(1, 128, 18, 18)]
+    view = view_matrix({"R": torch.eye(3)[None], "T": torch.tensor([[0.0, 0.0, 2.0]]), "K": BLENDER_K[None]}, "cpu")
+    return view, maps
+
+
+HAND_POINTS = torch.tensor([[[0.3, 0.2, 0.0], [-0.3, 0.2, 0.0], [0.3, -0.2, 0.0], [0.2, 0.3, 0.0]]])  # (1, 4, 3)
 
 
 def test_parametric_grid_mesh_triangulates_each_patch():
@@ -318,7 +373,35 @@ def test_isovalue_cuts_the_field_at_that_probability(isovalue, radius):
 def test_pixel_decoder_on_precomputed_features_is_refused(tiny_dataset, tmp_path):
     script_fails("q3_train_implicit.py", *TINY, "--decoder", "pixel", "--load_feat", "--dataset_dir", tiny_dataset,
                  "--output_dir", tmp_path, message="--decoder pixel samples the images")
+    script_fails("q3_train_parametric.py", *TINY, "--refine", "pixel", "--load_feat", "--dataset_dir", tiny_dataset,
+                 "--output_dir", tmp_path, message="--refine pixel samples the images")
     assert not list(tmp_path.iterdir())  # refused before the run folder exists
+
+
+def test_pixel_refine_resumes_identically_and_is_scored(tiny_dataset, tmp_path):
+    """A refining AtlasNet run continues as an uninterrupted one, logs the patches' own chamfer, refuses to
+    resume without --refine, and eval_q3 scores its mesh (which needs each view's camera)."""
+    common = TINY + ["--batch_size", "2", "--n_points", "100", "--n_patches", "4", "--refine", "pixel", "--save_freq", "2",
+                     "--log_freq", "1", "--vis_freq", "3", "--dataset_dir", tiny_dataset]
+    full = checkpoint_of(script_ok("q3_train_parametric.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "a"))
+    script_ok("q3_train_parametric.py", *common, "--max_iter", "2", "--output_dir", tmp_path / "b")
+    resumed = checkpoint_of(script_ok("q3_train_parametric.py", *common, "--max_iter", "4", "--output_dir", tmp_path / "b",
+                                      "--load_checkpoint"))
+    a, b = (torch.load(p, weights_only=True) for p in (full, resumed))
+    assert a["step"] == b["step"] == 4 and a["args"]["refine"] == "pixel"
+    assert any(k.startswith("refine.") for k in a["model"])
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+    log = (tmp_path / "a" / "q3_parametric" / "loss_parametric.csv").read_text().splitlines()
+    assert len(log) == 5 and all("coarse_chamfer=" in line for line in log[1:])
+    assert (tmp_path / "a" / "q3_parametric" / "vis" / "parametric_000003.png").is_file()
+    script_fails("q3_train_parametric.py", *[a for a in common if a not in ("--refine", "pixel")], "--max_iter", "6",
+                 "--output_dir", tmp_path / "b", "--load_checkpoint", message="pass --refine pixel")
+    script_ok("eval_q3.py", "--model_type", "parametric", "--type", "mesh", "--checkpoint_path", full, "--vis_freq", "0",
+              "--id", "q3", "--output_dir", tmp_path / "eval", "--dataset_dir", tiny_dataset, "--num_workers", "0",
+              "--device", "cpu")
+    metrics = json.load(open(tmp_path / "eval" / "q3" / "metrics_parametric_mesh.json"))
+    assert metrics["n_points"] == 100 and len(metrics["avg_f1"]) == 5
 
 
 def test_isovalue_outside_0_1_or_on_a_parametric_model_is_refused(tmp_path):
