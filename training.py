@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 
 import torch
 import torch.distributed as dist
@@ -145,6 +146,10 @@ def distribute(model, device):
     """
     if not dist.is_initialized():
         return model
+    # A 1x1 convolution's weight gradient comes back with other strides along its size-1 dimensions than the
+    # bucket's view: the same memory layout, and DDP's warning about it is spurious (PyTorch issue 47163).
+    warnings.filterwarnings("ignore", message=r"(?s)Grad strides do not match bucket view strides.*"
+                                              r"grad\.sizes\(\) = \[\d+, \d+, 1, 1\]")
     if device.type == "cuda":
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # in place; same parameters and state_dict keys
     return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,

@@ -40,13 +40,14 @@ def feat_dataset(tiny_dataset, tmp_path_factory):
     return out
 
 
-def torchrun(nproc, *args):
-    """Run train_model.py under torchrun with `nproc` processes; it must succeed. Returns stdout."""
+def torchrun(nproc, *args, script="train_model.py", with_stderr=False):
+    """Run a training script under torchrun with `nproc` processes; it must succeed. Returns stdout
+    (and stderr)."""
     out = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc),
-                          os.path.join(REPO, "train_model.py"), *map(str, args)],
+                          os.path.join(REPO, script), *map(str, args)],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, f"{args}\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}"
-    return out.stdout
+    return (out.stdout, out.stderr) if with_stderr else out.stdout
 
 
 def losses(run_dir):
@@ -98,6 +99,23 @@ def test_torchrun_resumes_on_another_world_size_and_evaluates(feat_dataset, one_
     assert "F1" in out or "f1" in out.lower(), out[-1000:]
 
 
+@pytest.mark.parametrize("script, flags", [("q3_train_implicit.py", ["--decoder", "pixel", "--num_points_to_sample", "256"]),
+                                           ("q3_train_parametric.py", ["--n_patches", "4", "--refine", "pixel",
+                                                                       "--n_points", "200"])])
+def test_pixel_aligned_models_train_under_torchrun(tiny_dataset, tmp_path, script, flags):
+    """The models that read the image at each point (the encoder's maps and each view's camera) train under
+    DDP: every parameter gets a gradient on every rank (DDP stops at the second step otherwise), rank 0 writes
+    the run, the process leaves cleanly, and DDP's spurious 1x1-convolution strides warning is not shown."""
+    stdout, stderr = torchrun(2, *flags, "--dataset_dir", tiny_dataset, "--pretrained", "no", "--num_workers", "0",
+                              "--device", "cpu", "--batch_size", "4", "--max_iter", "3", "--log_freq", "1",
+                              "--vis_freq", "0", "--output_dir", tmp_path, script=script, with_stderr=True)
+    ckpt = torch.load(checkpoint_of(stdout), weights_only=True)
+    assert ckpt["step"] == 3 and "on cpu x 2" in stdout
+    log = next(tmp_path.glob("*/loss_*.csv")).read_text().splitlines()
+    assert len(log) == 4, log
+    assert "Grad strides" not in stderr
+
+
 def test_batch_must_split_over_the_processes_and_fp16_needs_cuda(feat_dataset, tmp_path):
     common = [*POINT, "--dataset_dir", feat_dataset, "--output_dir", tmp_path]
     script_fails("train_model.py", *common, "--amp", "fp16", message="--amp fp16 needs CUDA")
@@ -105,15 +123,17 @@ def test_batch_must_split_over_the_processes_and_fp16_needs_cuda(feat_dataset, t
     script_fails("train_model.py", *common, "--batch_size", "7", env=two, message="pass a multiple of 2")
 
 
-@pytest.mark.parametrize("kind", ["vox", "point", "mesh", "implicit", "parametric"])
+@pytest.mark.parametrize("kind", ["vox", "point", "mesh", "implicit", "parametric", "parametric_pixel"])
 def test_bf16_autocast_loss_is_close_to_float32(tiny_dataset, kind):
     """The forward in bfloat16 (8-bit mantissa) moves the loss by well under 5%; the losses run in float32."""
     args = argparse.Namespace(type=kind, arch="resnet18", pretrained="no", load_feat=False, n_points=200, ico_level=2,
-                              w_chamfer=1.0, w_smooth=0.1, decoder="pixel", n_patches=2)
+                              w_chamfer=1.0, w_smooth=0.1, decoder="pixel", n_patches=2,
+                              refine="pixel" if kind == "parametric_pixel" else "none")
     ds = R2N2("train", tiny_dataset)
     batch = collate_batched_R2N2([ds[i] for i in range(4)])
     torch.manual_seed(0)
-    model = {"implicit": OccupancyNetwork, "parametric": ParametricNetwork}.get(kind, SingleViewto3D)(args).train()
+    model = {"implicit": OccupancyNetwork, "parametric": ParametricNetwork,
+             "parametric_pixel": ParametricNetwork}.get(kind, SingleViewto3D)(args).train()
     images = model_input(batch, False, "cpu")
     points = sample_query_points(batch["points"], 2000)  # (B, Q, 3)
 
@@ -122,13 +142,13 @@ def test_bf16_autocast_loss_is_close_to_float32(tiny_dataset, kind):
         with autocast(argparse.Namespace(amp=amp), torch.device("cpu")):
             if kind == "implicit":
                 pred = model(images, points, view_matrix(batch, "cpu"))
-            elif kind == "parametric":
-                pred = model(images, args.n_points)
+            elif kind.startswith("parametric"):
+                pred = model(images, args.n_points, view_matrix(batch, "cpu") if kind == "parametric_pixel" else None)
             else:
                 pred = model(images)
         if kind == "implicit":
             return occupancy_loss(float32(pred), occupancy_labels(batch["voxels"], points))[0]
-        if kind == "parametric":
+        if kind.startswith("parametric"):
             return chamfer_to_samples(float32(pred), batch["points"])
         return single_view_loss(float32(pred), batch, args)[0]
 
