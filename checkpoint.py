@@ -42,6 +42,11 @@ def save_checkpoint(path, model, optimizer, step, args, extra=None):
     atomic_write(args_path, lambda tmp: json.dump(vars(args), open(tmp, "w"), indent=2, default=str))
 
 
+# Arguments added after checkpoints of a model type were written, with the value those older checkpoints mean,
+# so a run started before an upgrade still resumes and is read as what it was.
+LATER_ARGS = {"parametric": {"refine": "none"}}
+
+
 def load_checkpoint(path, expect=None):
     """Load a checkpoint as untrusted input (weights_only=True); `expect` maps arg names to required values.
 
@@ -56,6 +61,7 @@ def load_checkpoint(path, expect=None):
         raise SystemExit(f"error: {path} is not a readable checkpoint ({type(e).__name__}); pass a .pth written by training") from None
     if not isinstance(ckpt, dict) or "model" not in ckpt or "args" not in ckpt:
         raise SystemExit(f"error: {path} is not a checkpoint of this repo (no model/args); pass a .pth written by training")
+    ckpt["args"] = {**LATER_ARGS.get(ckpt["args"].get("model_type"), {}), **ckpt["args"]}
     check_kind(path, ckpt, expect)
     return ckpt
 

@@ -439,6 +439,25 @@ def test_implicit_resume_continues_identically(tiny_dataset, tmp_path):
     assert (run_dir / "vis" / "implicit_000003.png").is_file() and (run_dir / "loss_implicit.png").is_file()
 
 
+def test_a_parametric_checkpoint_from_before_refine_resumes_and_is_scored(tiny_dataset, checkpoints, tmp_path):
+    """Checkpoints written before --refine existed have no such argument; they mean --refine none."""
+    old = torch.load(checkpoints[1], weights_only=True)
+    del old["args"]["refine"]
+    run_dir = tmp_path / "q3_parametric"
+    run_dir.mkdir()
+    torch.save(old, run_dir / "checkpoint_parametric.pth")
+    common = TINY + ["--batch_size", "2", "--n_points", "100", "--dataset_dir", tiny_dataset, "--output_dir", tmp_path]
+    resumed = checkpoint_of(script_ok("q3_train_parametric.py", *common, "--max_iter", "2", "--load_checkpoint"))
+    ckpt = torch.load(resumed, weights_only=True)
+    assert ckpt["step"] == 2 and ckpt["args"]["refine"] == "none"
+    script_fails("q3_train_parametric.py", *common, "--max_iter", "3", "--load_checkpoint", "--refine", "pixel",
+                 message="pass --refine none")
+    torch.save(old, run_dir / "checkpoint_parametric.pth")
+    script_ok("eval_q3.py", "--model_type", "parametric", "--type", "point", "--checkpoint_path",
+              run_dir / "checkpoint_parametric.pth", "--vis_freq", "0", "--id", "q3", "--output_dir", tmp_path / "eval",
+              "--dataset_dir", tiny_dataset, "--num_workers", "0", "--device", "cpu")
+
+
 def test_eval_writes_metrics_and_refuses_wrong_checkpoints(tiny_dataset, checkpoints, tmp_path):
     implicit, parametric = checkpoints
     base = ["--output_dir", tmp_path, "--dataset_dir", tiny_dataset, "--num_workers", "0", "--device", "cpu"]
