@@ -80,9 +80,8 @@ def train(args):
             loss = chamfer_to_samples(float32(pred), surface)
             terms = {"chamfer": loss.detach()}
             if args.refine == "pixel":
-                terms["coarse_chamfer"] = chamfer_to_samples(float32(coarse), surface)
-                loss = loss + terms["coarse_chamfer"]
-                terms["coarse_chamfer"] = terms["coarse_chamfer"].detach()
+                coarse_loss = chamfer_to_samples(float32(coarse), surface)
+                loss, terms["coarse_chamfer"] = loss + coarse_loss, coarse_loss.detach()
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
