@@ -3,9 +3,13 @@
     python make_synthetic_dataset.py --out data/r2n2_synth                      # the default: 500 chairs x 24 views
     python make_synthetic_dataset.py --out /tmp/tiny --num_models 10 --views 4 --seed 1
     python make_synthetic_dataset.py --out data/r2n2_synth --force              # rebuild an existing dataset
+    python make_synthetic_dataset.py --out data/r2n2_messy --shapenet_like      # ShapeNet-like model.obj files
+    python make_synthetic_dataset.py --out /tmp/messy --num_models 10 --views 4 --shapenet_like --faces 30000
 
 The chairs come from synthetic_chairs.py, the files (meshes, renderings, binvox, splits) from
-synthetic_dataset.py, which describes the layout.
+synthetic_dataset.py, which describes the layout. --shapenet_like writes each model.obj as shapenet_like.py
+does (10k-100k faces, ShapeNet's mess, mess.json beside families.json); every other file is the same as
+without it, so a loader or metric can be tried on messy meshes of the very same chairs.
 """
 import argparse
 import time
@@ -21,9 +25,15 @@ def main():
     p.add_argument("--seed", type=int, default=0, help="the same seed gives the same dataset (default 0)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes, one CPU thread each")
     p.add_argument("--force", action="store_true", help="replace an existing dataset in --out")
+    p.add_argument("--shapenet_like", action="store_true",
+                   help="write ShapeNet-like meshes (ShapeNet's face counts and mess on the same surface; default off)")
+    p.add_argument("--faces", type=int, default=None,
+                   help="faces per ShapeNet-like mesh, 1000 to 1000000, met within a factor 2 "
+                        "(default: drawn per chair log-uniformly in [10000, 100000])")
     args = p.parse_args()
     t0 = time.time()
-    out = build_dataset(args.out, args.num_models, args.views, args.seed, args.workers, force=args.force)
+    out = build_dataset(args.out, args.num_models, args.views, args.seed, args.workers, force=args.force,
+                        shapenet_like=args.shapenet_like, faces=args.faces)
     print(f"wrote {args.num_models} chairs x {args.views} views to {out} in {time.time() - t0:.0f} s")
 
 

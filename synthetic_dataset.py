@@ -10,6 +10,10 @@ For every chair it writes what R2N2 has:
                                                     binvox files: translate = bbox minimum, scale = the
                                                     largest extent
 and split_03001627.json (80 / 5 / 15 % train / val / test) plus families.json (the family of each chair).
+With `shapenet_like`, model.obj is instead the chair as shapenet_like.py writes it: ShapeNet's face counts
+(10k-100k) and mess (a soup of groups, duplicated and double-sided parts, flipped faces, holes, quads, a
+missing model.mtl), on the same surface; mess.json records each model's mess. Every other file is the
+default build's, byte for byte: the renderings, voxels and cameras come from the clean chair.
 The views are rendered with PyTorch3D through the very cameras that pytorch3d.datasets.R2N2 rebuilds
 from rendering_metadata.txt (R2N2's ranges: azimuth [0, 360), elevation [25, 30), dist_ratio
 [0.65, 0.95), fov written as 25 and, as in R2N2, not applied).
@@ -29,6 +33,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from r2n2_layout import SPLITS_FILE, SYNSET, model_paths, r2n2_camera
+from shapenet_like import messy_obj
 from synthetic_chairs import chair_mesh, make_chair, normalisation
 from utils_vox import VOX_SIZE, write_binvox
 
@@ -117,8 +122,11 @@ def model_id(seed, index):
 
 
 def build_model(job):
-    """Write every file of one chair under `root`; returns (model id, family)."""
-    root, seed, index, views = job
+    """Write every file of one chair under `root`; returns (model id, family, mess), mess None unless shapenet_like.
+
+    The ShapeNet-like mesh draws from a random stream of its own (its target face count:
+    `target_faces`, or log-uniform in [10k, 100k]), so the other files are those of the default build."""
+    root, seed, index, views, shapenet_like, target_faces = job
     torch.set_num_threads(1)
     family, parts, colours, material = make_chair(seed, index)
     centre, scale = normalisation(parts)
@@ -128,7 +136,15 @@ def build_model(job):
     ren_dir = paths["rendering"]
     for f in (paths["obj"], paths["binvox"], paths["metadata"]):
         os.makedirs(os.path.dirname(f), exist_ok=True)
-    write_obj(paths["obj"], verts, faces)
+    mess = None
+    if shapenet_like:
+        mess_rng = np.random.default_rng([seed, index, 3])
+        target = round(np.exp(mess_rng.uniform(np.log(1e4), np.log(1e5))))
+        text, mess = messy_obj(parts, centre, scale, mess_rng, target if target_faces is None else target_faces)
+        with open(paths["obj"], "w") as f:
+            f.write(text)
+    else:
+        write_obj(paths["obj"], verts, faces)
     rng = np.random.default_rng([seed, index, 1])
     surface = sample_surface(verts, faces, 50000, rng)
     occ, translate, size = voxelize(parts, centre, scale, surface)
@@ -144,7 +160,7 @@ def build_model(job):
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(ren_dir, "renderings.txt"), "w") as f:
         f.write("\n".join("%02d.png" % v for v in range(views)) + "\n")
-    return mid, family
+    return mid, family, mess
 
 
 def _is_dataset(path):
@@ -177,8 +193,12 @@ def _write_splits(root, ids, views, seed):
         json.dump(splits, f, indent=1)
 
 
-def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False, force=False):
+def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False, force=False, shapenet_like=False,
+                  faces=None):
     """Build the dataset into the folder `out` (see the module docstring) and return its absolute path.
+
+    `shapenet_like` writes ShapeNet-like meshes with `faces` faces each (the nearest a subdivision level
+    gives, within a factor 2), or a count drawn per chair log-uniformly in [10k, 100k] when None.
 
     Everything is written into `out`.tmp-<pid> and renamed to `out` once complete, so a folder named
     `out` always holds a whole dataset. Refuses (SystemExit) when `out` already holds one, unless
@@ -188,6 +208,10 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
         raise SystemExit(f"error: --num_models must be at least 3 (one chair per split), not {num_models}")
     if not 1 <= views <= 24:
         raise SystemExit(f"error: --views must be between 1 and 24 (R2N2 has 24), not {views}")
+    if faces is not None and not shapenet_like:
+        raise SystemExit("error: --faces sets the ShapeNet-like meshes' face count; pass --shapenet_like with it")
+    if faces is not None and not 1000 <= faces <= 1_000_000:
+        raise SystemExit(f"error: --faces must be between 1000 and 1000000 (ShapeNet's chairs: 10k-100k), not {faces}")
     out = os.path.abspath(out)
     if _is_dataset(out) and not force:
         raise SystemExit(f"error: {out} already holds a dataset; pass --force to rebuild it")
@@ -199,17 +223,20 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     try:
-        jobs = [(tmp, seed, i, views) for i in range(num_models)]
+        jobs = [(tmp, seed, i, views, shapenet_like, faces) for i in range(num_models)]
         progress = dict(total=num_models, desc="building chairs", unit="chair", disable=quiet)
         if workers > 1:
             with mp.get_context("fork").Pool(workers) as pool:
                 results = list(tqdm(pool.imap(build_model, jobs, chunksize=2), **progress))
         else:
             results = [build_model(job) for job in tqdm(jobs, **progress)]
-        ids = [mid for mid, _ in results]
+        ids = [mid for mid, _, _ in results]
         assert len(set(ids)) == len(ids), "model ids collide"
         with open(os.path.join(tmp, "families.json"), "w") as f:
-            json.dump(dict(results), f, indent=1)
+            json.dump({mid: family for mid, family, _ in results}, f, indent=1)
+        if shapenet_like:
+            with open(os.path.join(tmp, "mess.json"), "w") as f:
+                json.dump({mid: mess for mid, _, mess in results}, f, indent=1)
         _write_splits(tmp, ids, views, seed)  # last: the split file marks a complete dataset
         old = f"{out}.old-{os.getpid()}"
         if os.path.isdir(out):
