@@ -62,7 +62,10 @@ def main():
             continue
         with open(paths["metadata"]) as f:
             n_views = sum(1 for line in f if line.strip())
-        images = np.stack([read_png(view_png(dataset_dir, model_id, v)) for v in range(n_views)])
+        try:
+            images = np.stack([read_png(view_png(dataset_dir, model_id, v)) for v in range(n_views)])
+        except ValueError as e:
+            raise SystemExit(f"error: {e}") from None
         assert images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, 3)
         feats = []
         with torch.no_grad():

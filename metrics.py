@@ -93,23 +93,28 @@ def _nearest_distances(query, query_lengths, ref, ref_lengths, use_kdtree):
     return torch.from_numpy(dist).to(query.device)
 
 
-def sample_surfaces(verts_list, faces_list, n=N_EVAL_POINTS, seed=0):
+def sample_surfaces(verts_list, faces_list, n=N_EVAL_POINTS, seed=0, return_normals=False):
     """Sample `n` points on each of a list of meshes, reproducibly (the global RNG is left untouched).
 
     Returns:
-        points: (B, n, 3), zeros for empty meshes; lengths: (B,) n, or 0 for an empty mesh.
+        points: (B, n, 3), zeros for empty meshes; lengths: (B,) n, or 0 for an empty mesh;
+        with return_normals, also normals (B, n, 3): the unit normal of the face each point lies on (the
+        same points: PyTorch3D draws nothing more for them).
     """
     b = len(verts_list)
     device = verts_list[0].device if b else "cpu"
     points = torch.zeros(b, n, 3, device=device)
     lengths = torch.zeros(b, dtype=torch.long, device=device)
+    normals = torch.zeros(b, n, 3, device=device)
     keep = [i for i in range(b) if len(verts_list[i]) > 0 and len(faces_list[i]) > 0]
     if keep:
         meshes = Meshes([verts_list[i].float() for i in keep], [faces_list[i] for i in keep])
         devices = [torch.device(device)] if torch.device(device).type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            sampled = sample_points_from_meshes(meshes, n)  # (len(keep), n, 3)
+            sampled = sample_points_from_meshes(meshes, n, return_normals=return_normals)  # (len(keep), n, 3) [x 2]
+        if return_normals:
+            sampled, normals[keep] = sampled
         points[keep] = sampled
         lengths[keep] = n
-    return points, lengths
+    return (points, lengths, normals) if return_normals else (points, lengths)

@@ -1,9 +1,7 @@
 """Ground-truth occupancy for the implicit model: where to ask, and what the answer is.
 
 The query points of a training step (uniform in the cube and near the surface), and their labels:
-the exact inside test of a closed mesh (generalised winding number) or the 32^3 voxels. The same
-winding number tells which sampled surface points lie hidden inside another part of a mesh, so the
-ground-truth points can be kept on the outer surface (`outer_surface_points`).
+the exact inside test of a closed mesh (generalised winding number) or the 32^3 voxels.
 """
 import json
 import math
@@ -15,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from metrics import sample_surfaces
+from runtime import remove_stale_tmp
 
 
 NEAR_SIGMA = 0.01  # half the thinnest parts of a chair (legs, slats: 0.02-0.04 across)
@@ -104,34 +102,6 @@ def winding_inside(points, verts, faces):
     return winding_number(points, verts, faces) > 0.5
 
 
-def outer_surface_points(verts, faces, n, seed=0, max_rounds=4):
-    """`n` points uniform on the outer surface of a mesh: (V, 3), (F, 3) -> (n, 3), reproducible with `seed`.
-
-    A union of overlapping parts (the embedded chairs, many ShapeNet models) has faces hidden inside other
-    parts (6-8 % of the area of an embedded chair on average, over 20 % for sofas and armchairs) that no voxel grid or
-    implicit surface can reach, so ground truth sampled there would charge every model for them. Points
-    are sampled uniformly on the whole mesh (metrics.sample_surfaces), and a point is kept when its winding
-    number is below 3/4 in magnitude: on a part's surface it sees 1/2 from that part, buried in another
-    closed part >= 1 more; an open sheet sees about 0 and a mesh with all faces flipped the negatives.
-    Rejection sampling keeps the survivors uniform on the outer surface; rounds with further seeds top up
-    until `n` remain. A mesh that loses nearly everything (coincident duplicate parts hide each other)
-    is filled up with its least-buried points rather than failing the cache.
-    """
-    kept, rejected, have, sampled = [], [], 0, 0
-    for round_ in range(max_rounds):
-        share = have / sampled if sampled else 1.0  # kept share so far
-        want = min(4 * n, int(1.25 * (n - have) / max(share, 1e-3)) + 64)
-        points = sample_surfaces([verts], [faces], want, seed=seed + 1_000_003 * round_)[0][0]  # (want, 3)
-        w = winding_number(points, verts.to(points.dtype), faces).abs()  # (want,)
-        kept.append(points[w < 0.75])
-        rejected.append((points[w >= 0.75], w[w >= 0.75]))
-        have, sampled = have + len(kept[-1]), sampled + want
-        if have >= n:
-            return torch.cat(kept)[:n]
-    points, w = (torch.cat(x) for x in zip(*rejected))
-    return torch.cat(kept + [points[w.argsort()[:n - have]]])
-
-
 _CLOSED = {}  # (model_id, face count) -> is_closed(its faces): a torch.unique over 3F edges, the same answer every epoch
 
 
@@ -200,6 +170,7 @@ class QueryPool:
 
     def _build(self, dataset, sigma, mode, folder, key):
         n_models = len(dataset.model_ids)
+        remove_stale_tmp(folder)
         tmp = f"{folder}.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)

@@ -1,11 +1,17 @@
 """R2N2 chairs for single-view reconstruction: a per-split cache, the Dataset over it, batching.
 
 The file layout, cameras and split file are read through r2n2_layout.py."""
+import contextlib
+import fcntl
 import hashlib
 import json
+import multiprocessing as mp
 import os
 import shutil
+import signal
 import sys
+import time
+import warnings
 
 import numpy as np
 import torch
@@ -16,8 +22,9 @@ from tqdm import tqdm
 
 from dataset_location import resolve_dataset_dir
 from metrics import N_EVAL_POINTS
-from occupancy import outer_surface_points
+from outer_surface import outer_surface_points
 from r2n2_layout import BLENDER_K, IMAGE_SIZE, SPLITS_FILE, model_paths, r2n2_camera, read_png, read_split, view_png
+from runtime import atomic_write, remove_stale_tmp
 from utils_vox import VOX_SIZE, canonical_grid_from_binvox, read_binvox, voxel_surface_f1
 
 
@@ -32,10 +39,25 @@ from utils_vox import VOX_SIZE, canonical_grid_from_binvox, read_binvox, voxel_s
 #   voxels    (M, 4096) uint8          the 32^3 grid of each model, aligned to its mesh, canonical frame, np.packbits
 #   points    (M, P, 3) float32        P points sampled once (seeded) on the outer surface of each ground-truth mesh
 #   verts, faces, vert_offsets, face_offsets   all meshes concatenated
-#   feats     (I, C) float32           only when every model has rendering/feats.npy (C = 512 for ResNet18)
-# The cache is rebuilt when any source file changes (size or mtime) or the split file changes.
+# M counts the models that could be read: a model with a broken file is skipped, named in one line and in
+# build_report.json beside the arrays. The cache is rebuilt when any source file changes (size or mtime)
+# or the split file changes. The encoder features (rendering/feats.npy, --load_feat) are gathered into
+# feats-<hash>.npy (I, C) on first use, apart, so that writing them never rebuilds the cache.
+#
+# The first build of the real train split (6,778 chairs, 10k-100k faces each) is the long part: a pool of
+# processes (R2N2_CACHE_WORKERS, default every core) reads one model each, writes its rows of the
+# memory maps and then a record of the model; a build that is interrupted (Ctrl-C, killed, out of power)
+# resumes from the records on the next run. A lock lets one process build while the others (a second
+# run, the ranks of torchrun) wait for it.
 # ---------------------------------------------------------------------------------------------------
-CACHE_VERSION = 2  # 2: voxels aligned to the mesh (binvox header ignored), points on the outer surface only
+CACHE_VERSION = 3  # 3: outer-surface points from libigl's winding number on repaired meshes, bad models skipped
+MAX_SKIPPED = 0.01  # share of a split's models that may be unreadable before the build stops (R2N2_MAX_SKIPPED)
+VOXEL_MESH_F1 = 90  # F1@0.05 between a model's voxel surface and its mesh below which the two disagree
+STAGES = ("parse", "voxels", "surface", "check", "images", "write")  # what a model's seconds are spent on
+
+
+class BadModel(ValueError):
+    """A model whose files cannot be used; the cache skips it (the message names the file and the problem)."""
 
 
 def _fingerprint(dataset_dir, models, n_points):
@@ -44,15 +66,20 @@ def _fingerprint(dataset_dir, models, n_points):
         h.update(f.read())
     for model_id, views in models:
         p = model_paths(dataset_dir, model_id)
-        files = [p["obj"], p["binvox"], p["metadata"], p["feats"]]
-        files += [view_png(dataset_dir, model_id, v) for v in views]
-        for name in files:
-            try:
-                st = os.stat(name)
-                h.update(f"{name} {st.st_size} {st.st_mtime_ns}".encode())
-            except FileNotFoundError:
-                h.update(f"{name} -".encode())
+        h.update(_file_stamps([p["obj"], p["binvox"], p["metadata"]] + [view_png(dataset_dir, model_id, v) for v in views]))
     return h.hexdigest()
+
+
+def _file_stamps(files):
+    """Name, size and modification time of each file (or "-" when it is missing), as bytes to hash."""
+    out = []
+    for name in files:
+        try:
+            st = os.stat(name)
+            out.append(f"{name} {st.st_size} {st.st_mtime_ns}")
+        except FileNotFoundError:
+            out.append(f"{name} -")
+    return "\n".join(out).encode()
 
 
 def _cache_dir(dataset_dir, split):
@@ -65,82 +92,326 @@ def _cache_dir(dataset_dir, split):
     return os.path.join(root, split)
 
 
-def _read_mesh(path):
+def cache_workers():
+    """How many processes build a cache: R2N2_CACHE_WORKERS, else every core this process may run on."""
+    value = os.environ.get("R2N2_CACHE_WORKERS", "")
+    if not value:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"error: R2N2_CACHE_WORKERS={value} must be a positive number of processes")
+    return int(value)
+
+
+def max_skipped():
+    """The share of a split's models that may be skipped: R2N2_MAX_SKIPPED, else MAX_SKIPPED."""
+    value = os.environ.get("R2N2_MAX_SKIPPED", "")
     try:
-        verts, faces, _ = load_obj(path, load_textures=False)
-    except (OSError, ValueError) as e:
-        raise SystemExit(f"error: cannot read mesh {path}: {e}") from None
-    if len(verts) == 0 or len(faces.verts_idx) == 0:
-        raise SystemExit(f"error: mesh {path} has no vertices or no faces")
-    return verts, faces.verts_idx
+        share = float(value) if value else MAX_SKIPPED
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise SystemExit(f"error: R2N2_MAX_SKIPPED={value} must be a share of the models between 0 and 1 (e.g. 0.01)")
+    return share
+
+
+@contextlib.contextmanager
+def _locked(path, what):
+    """Hold an exclusive lock on the file `path` (the kernel releases it when the process dies, however it dies)."""
+    with open(path, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another process that is building {what} (lock: {path})", file=sys.stderr, flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def _read_mesh(path):
+    """(verts (V, 3) float32, faces (F, 3) int64) of an OBJ; BadModel naming the file when it cannot be used."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Faces have invalid indices": checked below, by name
+            verts, faces, _ = load_obj(path, load_textures=False)
+    except (OSError, ValueError, IndexError) as e:
+        raise BadModel(f"cannot read mesh {path}: {e}") from None
+    faces = faces.verts_idx
+    if len(verts) == 0 or len(faces) == 0:
+        raise BadModel(f"mesh {path} has no vertices or no faces")
+    if not torch.isfinite(verts).all():
+        raise BadModel(f"mesh {path} has {int((~torch.isfinite(verts)).any(1).sum())} vertices with NaN or inf coordinates")
+    if faces.min() < 0 or faces.max() >= len(verts):
+        raise BadModel(f"mesh {path} has faces with vertex indices outside 1..{len(verts)}")
+    return verts, faces
+
+
+def _read_cameras(path, views):
+    """R (v, 3, 3), T (v, 3) of the listed views from rendering_metadata.txt."""
+    try:
+        with open(path) as f:
+            metadata = [line.split() for line in f if line.strip()]
+        R, T = [], []
+        for v in views:
+            if v >= len(metadata):
+                raise BadModel(f"{path} has no line for view {v} named in the split file")
+            azim, elev, _yaw, dist_ratio = (float(x) for x in metadata[v][:4])
+            r, t, _ = r2n2_camera(azim, elev, dist_ratio)
+            R.append(r.numpy())
+            T.append(t.numpy())
+    except (OSError, ValueError) as e:  # BadModel is a ValueError
+        raise BadModel(e if isinstance(e, BadModel) else f"cannot read cameras from {path}: {e}") from None
+    return np.stack(R), np.stack(T)
+
+
+_JOB = {}  # what the pool's processes share: set by _start_worker
+
+
+def _start_worker(job, pool=True):
+    """A build process of the pool: one CPU thread for torch and libigl (the processes share the cores), Ctrl-C
+    left to the parent (which stops the pool), the memory maps open."""
+    if pool:
+        torch.set_num_threads(1)
+        os.environ["IGL_NUM_THREADS"] = "1"
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _JOB.clear()
+    _JOB.update(job)
+
+
+def _rows(name):
+    """The memory map `name` of the build, opened on first use (an error then reaches the parent, not the pool)."""
+    if name not in _JOB:
+        _JOB[name] = np.load(os.path.join(_JOB["build"], name + ".npy"), mmap_mode="r+")
+    return _JOB[name]
+
+
+def _cache_model(m):
+    """Read model m of the split into its rows of the memory maps, then write its record (build/models/m.npz).
+
+    Returns (m, model_id, stage seconds, statistics, why it was skipped or None)."""
+    model_id, views = _JOB["models"][m]
+    first = _JOB["item_start"][m]
+    p = model_paths(_JOB["dataset_dir"], model_id)
+    seconds, stats, clock = {}, {}, time.perf_counter()
+
+    def lap(stage):
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = seconds.get(stage, 0.0) + now - clock
+        clock = now
+
+    try:
+        verts, faces = _read_mesh(p["obj"])
+        lap("parse")
+        try:
+            occ, _translate, _scale = read_binvox(p["binvox"])  # header ignored: R2N2's does not place the voxels on the mesh
+        except ValueError as e:
+            raise BadModel(str(e)) from None
+        if not occ.any():
+            raise BadModel(f"voxel file {p['binvox']} has no occupied voxel")
+        grid = canonical_grid_from_binvox(occ, verts)  # (32, 32, 32) bool
+        lap("voxels")
+        surface = {}
+        points = outer_surface_points(verts, faces, _JOB["n_points"], seed=m, report=surface).numpy()  # (P, 3)
+        lap("surface")
+        stats.update(surface, voxel_mesh_f1=voxel_surface_f1(grid, torch.from_numpy(points[:4000]), seed=m))  # 4000: 1/6 of the knn time
+        lap("check")
+        R, T = _read_cameras(p["metadata"], views)
+        images = []
+        for v in views:
+            try:
+                images.append(read_png(view_png(_JOB["dataset_dir"], model_id, v)))
+            except ValueError as e:
+                raise BadModel(str(e)) from None
+        lap("images")
+    except BadModel as e:
+        record = dict(skipped=np.array(str(e)))
+        atomic_write(_record_path(_JOB["build"], m), lambda tmp: np.savez(tmp, **record))
+        return m, model_id, seconds, stats, str(e)
+    _rows("images")[first:first + len(views)] = np.stack(images)
+    _rows("points")[m] = points
+    _rows("voxels")[m] = np.packbits(grid.reshape(-1))
+    for name in ("images", "points", "voxels"):
+        _rows(name).flush()  # the rows are on disk before the record says the model is done
+    lap("write")
+    record = dict(verts=verts.numpy().astype(np.float32), faces=faces.numpy().astype(np.int32), R=R, T=T,
+                  stats=np.array(json.dumps(dict(stats, seconds=seconds))))
+    atomic_write(_record_path(_JOB["build"], m), lambda tmp: np.savez(tmp, **record))
+    return m, model_id, seconds, stats, None
+
+
+def _record_path(build, m):
+    return os.path.join(build, "models", f"{m:06d}.npz")
 
 
 def _build_cache(dataset_dir, models, n_points, out_dir, key):
     """Read every file of a split once and write the arrays described above into `out_dir`, atomically.
 
-    Warns (one line per model) where the ground-truth voxels and mesh disagree: F1@0.05 below 90 between
-    the voxel grid's surface and the mesh's points, which a correct 32^3 grid of a chair clears.
+    The work happens in `out_dir`.build-<key> (kept until the cache is complete, so a rerun resumes it) under
+    a lock; a model that cannot be read is skipped with one line naming the file, and past max_skipped() of
+    the split the build stops. Warns (one line per model) where the ground-truth voxels and mesh disagree:
+    F1@0.05 below 90 between the voxel grid's surface and the mesh's points, which a correct 32^3 grid of a
+    chair clears.
     """
-    n_items = sum(len(v) for _, v in models)
-    tmp = f"{out_dir}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(tmp)
-    mm = lambda name, shape, dtype: np.lib.format.open_memmap(os.path.join(tmp, name + ".npy"), "w+", dtype, shape)
-    images = mm("images", (n_items, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
-    R = np.zeros((n_items, 3, 3), np.float32)
-    T = np.zeros((n_items, 3), np.float32)
-    item_model = np.zeros(n_items, np.int64)
-    item_view = np.zeros(n_items, np.int64)
-    voxels = np.zeros((len(models), VOX_SIZE ** 3 // 8), np.uint8)
-    points = mm("points", (len(models), n_points, 3), np.float32)
-    has_feats = all(os.path.isfile(model_paths(dataset_dir, m)["feats"]) for m, _ in models)
-    feat_dim = np.load(model_paths(dataset_dir, models[0][0])["feats"], mmap_mode="r").shape[1] if has_feats else 0
-    feats = mm("feats", (n_items, feat_dim), np.float32) if has_feats else None
-    verts_all, faces_all = [], []
-    item = 0
-    for m, (model_id, views) in enumerate(tqdm(models, desc=f"caching {os.path.basename(out_dir)} split", unit="model")):
-        p = model_paths(dataset_dir, model_id)
-        verts, faces = _read_mesh(p["obj"])
-        verts_all.append(verts.numpy().astype(np.float32))
-        faces_all.append(faces.numpy().astype(np.int32))
-        try:
-            occ, _translate, _scale = read_binvox(p["binvox"])  # header ignored: R2N2's does not place the voxels on the mesh
-        except ValueError as e:
-            raise SystemExit(f"error: {e}") from None
-        if not occ.any():
-            raise SystemExit(f"error: voxel file {p['binvox']} has no occupied voxel")
-        grid = canonical_grid_from_binvox(occ, verts)  # (32, 32, 32) bool
-        voxels[m] = np.packbits(grid.reshape(-1))
-        points[m] = outer_surface_points(verts, faces, n_points, seed=m).numpy()
-        f1 = voxel_surface_f1(grid, torch.from_numpy(np.array(points[m, :4000])), seed=m)  # 4000 points: 1/6 of the knn time of 10000
-        if f1 < 90:
-            tqdm.write(f"warning: model {model_id}: ground-truth voxels and mesh disagree, F1@0.05 = {f1:.1f} < 90 "
-                       f"between the voxel surface and the mesh", file=sys.stderr)
-        with open(p["metadata"]) as f:
-            metadata = [line.split() for line in f if line.strip()]
-        feat = np.load(p["feats"]) if has_feats else None
-        for v in views:
-            if v >= len(metadata):
-                raise SystemExit(f"error: {p['metadata']} has no line for view {v} named in the split file")
-            azim, elev, _yaw, dist_ratio = (float(x) for x in metadata[v][:4])
-            r, t, _ = r2n2_camera(azim, elev, dist_ratio)
-            R[item], T[item] = r.numpy(), t.numpy()
-            images[item] = read_png(view_png(dataset_dir, model_id, v))
-            if has_feats:
-                feats[item] = feat[v]
-            item_model[item], item_view[item] = m, v
-            item += 1
-    vert_offsets = np.cumsum([0] + [len(v) for v in verts_all])
-    face_offsets = np.cumsum([0] + [len(f) for f in faces_all])
-    for name, arr in dict(R=R, T=T, item_model=item_model, item_view=item_view, voxels=voxels,
-                          verts=np.concatenate(verts_all), faces=np.concatenate(faces_all),
-                          vert_offsets=vert_offsets, face_offsets=face_offsets).items():
-        np.save(os.path.join(tmp, name + ".npy"), arr)
-    del images, points, feats  # flush the memory maps
-    with open(os.path.join(tmp, "meta.json"), "w") as f:
-        json.dump({"key": key, "model_ids": [m for m, _ in models], "has_feats": has_feats}, f)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    os.replace(tmp, out_dir)
+    split = os.path.basename(out_dir)
+    os.makedirs(os.path.dirname(out_dir), exist_ok=True)
+    with _locked(f"{out_dir}.lock", f"the {split} cache"):
+        if _cache_key(out_dir) == key:  # another process built it while this one waited
+            return
+        remove_stale_tmp(out_dir)  # the folders of builds before resumable ones
+        build = f"{out_dir}.build-{key[:16]}"
+        for entry in os.listdir(os.path.dirname(out_dir)):  # builds for files that have changed since
+            if entry.startswith(f"{split}.build-") and entry != os.path.basename(build):
+                shutil.rmtree(os.path.join(os.path.dirname(out_dir), entry), ignore_errors=True)
+        os.makedirs(os.path.join(build, "models"), exist_ok=True)
+        item_start = np.cumsum([0] + [len(v) for _, v in models])
+        for name, shape, dtype in (("images", (int(item_start[-1]), IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8),
+                                   ("points", (len(models), n_points, 3), np.float32),
+                                   ("voxels", (len(models), VOX_SIZE ** 3 // 8), np.uint8)):
+            path = os.path.join(build, name + ".npy")
+            if not os.path.isfile(path):
+                np.lib.format.open_memmap(path + ".new", "w+", dtype, shape).flush()
+                os.replace(path + ".new", path)
+        _run_pool(dataset_dir, models, n_points, build, item_start)
+        _assemble(models, build, item_start, key)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os.replace(build, out_dir)
+
+
+def _run_pool(dataset_dir, models, n_points, build, item_start):
+    """Cache the models that have no record yet, in a pool of processes; stop past max_skipped()."""
+    records = set(os.listdir(os.path.join(build, "models")))
+    todo = [m for m in range(len(models)) if os.path.basename(_record_path(build, m)) not in records]
+    skipped = [m for m in sorted(set(range(len(models))) - set(todo)) if "skipped" in np.load(_record_path(build, m))]
+    allowed = int(max_skipped() * len(models))
+    job = dict(dataset_dir=dataset_dir, models=models, n_points=n_points, build=build, item_start=item_start)
+    workers = min(cache_workers(), max(1, len(todo)))
+    split = os.path.basename(build).split(".build-")[0]
+    if len(todo) < len(models):
+        print(f"resuming the {split} cache: {len(models) - len(todo)} of {len(models)} models done before",
+              file=sys.stderr)
+    bar = tqdm(total=len(models), initial=len(models) - len(todo), unit="model", smoothing=0.05,
+               desc=f"caching {split} split ({workers} process{'es' if workers > 1 else ''})")
+    if workers > 1:
+        pool = mp.get_context("fork").Pool(workers, _start_worker, (job,))
+        results = pool.imap_unordered(_cache_model, todo)
+    else:
+        pool = None
+        _start_worker(job, pool=False)
+        results = map(_cache_model, todo)
+    try:
+        for m, model_id, _seconds, stats, why in results:
+            bar.update()
+            if why:
+                skipped.append(m)
+                tqdm.write(f"skipped model {model_id}: {why}", file=sys.stderr)
+                if len(skipped) > allowed:
+                    raise SystemExit(
+                        f"error: {len(skipped)} of the {len(models)} models of the {split} split cannot be used "
+                        f"(more than R2N2_MAX_SKIPPED={max_skipped():g} of them), the last: {why}; fix or remove "
+                        f"them (or raise R2N2_MAX_SKIPPED); the models read so far are kept for the next run")
+            elif stats["voxel_mesh_f1"] < VOXEL_MESH_F1:
+                tqdm.write(f"warning: model {model_id}: ground-truth voxels and mesh disagree, F1@0.05 = "
+                           f"{stats['voxel_mesh_f1']:.1f} < {VOXEL_MESH_F1} between the voxel surface and the mesh",
+                           file=sys.stderr)
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        _JOB.clear()
+
+
+def _assemble(models, build, item_start, key):
+    """Turn the per-model records of a finished build into the cache's arrays: the models that could be read,
+    their meshes concatenated, their cameras; meta.json (written last) and build_report.json."""
+    kept, skipped, stats, seconds = [], {}, [], {}
+    for m, (model_id, _views) in enumerate(models):
+        with np.load(_record_path(build, m)) as record:
+            if "skipped" in record:
+                skipped[model_id] = str(record["skipped"])
+            else:
+                kept.append(m)
+                stats.append(json.loads(str(record["stats"])))
+    if not kept:
+        raise SystemExit(f"error: no model of the split could be read ({len(skipped)} skipped, named above)")
+    kept_items = np.concatenate([np.arange(item_start[m], item_start[m + 1]) for m in kept])  # (I',)
+    if skipped:  # rows of skipped models leave the arrays
+        _keep_rows(os.path.join(build, "images.npy"), kept_items)
+        _keep_rows(os.path.join(build, "points.npy"), np.array(kept))
+        _keep_rows(os.path.join(build, "voxels.npy"), np.array(kept))
+    verts, faces, R, T = [], [], [], []
+    for m in kept:
+        with np.load(_record_path(build, m)) as record:
+            verts.append(record["verts"])
+            faces.append(record["faces"])
+            R.append(record["R"])
+            T.append(record["T"])
+    views = [len(models[m][1]) for m in kept]
+    arrays = dict(R=np.concatenate(R), T=np.concatenate(T),
+                  item_model=np.repeat(np.arange(len(kept)), views),
+                  item_view=np.concatenate([models[m][1] for m in kept]).astype(np.int64),
+                  verts=np.concatenate(verts), faces=np.concatenate(faces),
+                  vert_offsets=np.cumsum([0] + [len(v) for v in verts]), face_offsets=np.cumsum([0] + [len(f) for f in faces]))
+    for name, arr in arrays.items():
+        np.save(os.path.join(build, name + ".npy"), arr)
+    shutil.rmtree(os.path.join(build, "models"))
+    mean = lambda name: float(np.mean([s[name] for s in stats]))
+    report = {
+        "models": len(models), "kept": len(kept), "skipped": skipped,
+        "voxel_mesh_disagree": {models[m][0]: round(s["voxel_mesh_f1"], 1)
+                                for m, s in zip(kept, stats) if s["voxel_mesh_f1"] < VOXEL_MESH_F1},
+        "points_rejected_mean": mean("rejected"),
+        "unfiltered_models": [models[m][0] for m, s in zip(kept, stats) if not s["trusted"]],
+        "repairs_mean": {k: mean(k) for k in ("welded_vertices", "degenerate_faces", "duplicate_faces", "flipped_faces")},
+        "seconds_per_model": {k: float(np.mean([s["seconds"].get(k, 0.0) for s in stats])) for k in STAGES},
+        "note": "seconds_per_model: one process's time per kept model and stage (the record's write not included); "
+                "unfiltered_models: meshes whose winding number was too ambiguous to reject any point",
+    }
+    with open(os.path.join(build, "build_report.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    with open(os.path.join(build, "meta.json"), "w") as f:  # last: marks a complete cache
+        json.dump({"key": key, "model_ids": [models[m][0] for m in kept]}, f)
+    if skipped:
+        print(f"cached {len(kept)} of {len(models)} models; {len(skipped)} skipped (named above and in "
+              f"build_report.json)", file=sys.stderr)
+
+
+def _keep_rows(path, rows):
+    """Rewrite the .npy array at `path` with only its `rows`, a slice at a time (it may not fit in memory)."""
+    src = np.load(path, mmap_mode="r")
+    dst = np.lib.format.open_memmap(path + ".new", "w+", src.dtype, (len(rows),) + src.shape[1:])
+    for start in range(0, len(rows), 1024):
+        dst[start:start + 1024] = src[rows[start:start + 1024]]
+    dst.flush()
+    del src, dst
+    os.replace(path + ".new", path)
+
+
+def _cache_key(cache):
+    path = os.path.join(cache, "meta.json")
+    return json.load(open(path)).get("key") if os.path.isfile(path) else None
+
+
+def _gather_feats(dataset_dir, cache, model_ids, item_model, item_view):
+    """(I, C) float32 memory map of every item's encoder feature, from each model's rendering/feats.npy, gathered
+    once into the cache folder (named for the feature files' sizes and times, so new features are gathered anew)."""
+    files = [model_paths(dataset_dir, m)["feats"] for m in model_ids]
+    missing = [f for f in files if not os.path.isfile(f)]
+    if missing:
+        raise SystemExit(f"error: --load_feat needs rendering/feats.npy for every model of {dataset_dir} "
+                         f"({len(missing)} missing, e.g. {missing[0]}); write them with `python extract_feats.py` first")
+    path = os.path.join(cache, f"feats-{hashlib.sha1(_file_stamps(files)).hexdigest()[:16]}.npy")
+    if not os.path.isfile(path):
+        dim = np.load(files[0], mmap_mode="r").shape[1]
+
+        def write(tmp):
+            out = np.lib.format.open_memmap(tmp, "w+", np.float32, (len(item_model), dim))
+            for m, f in enumerate(files):
+                rows = np.flatnonzero(item_model == m)
+                out[rows] = np.load(f)[item_view[rows]]
+            out.flush()
+
+        atomic_write(path, write)
+    return np.load(path, mmap_mode="r")
 
 
 class R2N2(Dataset):
@@ -169,24 +440,17 @@ class R2N2(Dataset):
         models = read_split(self.dataset_dir, split)
         cache = _cache_dir(self.dataset_dir, split)
         key = _fingerprint(self.dataset_dir, models, n_points)
-        meta_path = os.path.join(cache, "meta.json")
-        meta = json.load(open(meta_path)) if os.path.isfile(meta_path) else {}
-        if meta.get("key") != key:
+        if _cache_key(cache) != key:
             _build_cache(self.dataset_dir, models, n_points, cache, key)
-            meta = json.load(open(meta_path))
-        if return_feats and not meta["has_feats"]:
-            raise SystemExit(
-                f"error: --load_feat needs rendering/feats.npy for every model of {self.dataset_dir}; "
-                "write them with `python extract_feats.py` first"
-            )
         load = lambda name, mmap=None: np.load(os.path.join(cache, name + ".npy"), mmap_mode=mmap)
         self.cache_dir, self.cache_key = cache, key  # where and for what derived caches (occupancy.QueryPool) live
-        self.model_ids = meta["model_ids"]
+        self.model_ids = json.load(open(os.path.join(cache, "meta.json")))["model_ids"]  # the models that could be read
         self.images = load("images", "r")
         self.points = load("points", "r")
-        self.feats = load("feats", "r") if return_feats else None
         self.R, self.T = torch.from_numpy(load("R")), torch.from_numpy(load("T"))
         self.item_model, self.item_view = load("item_model"), load("item_view")
+        self.feats = _gather_feats(self.dataset_dir, cache, self.model_ids, self.item_model, self.item_view) \
+            if return_feats else None
         self.voxels = load("voxels")
         self.verts, self.faces = load("verts"), load("faces")
         self.vert_offsets, self.face_offsets = load("vert_offsets"), load("face_offsets")

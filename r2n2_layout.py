@@ -64,14 +64,15 @@ def view_png(dataset_dir, model_id, view):
 
 
 def read_png(path):
-    """(137, 137, 3) uint8 RGB of one rendering; alpha dropped, as the official loader does."""
+    """(137, 137, 3) uint8 RGB of one rendering; alpha dropped, as the official loader does.
+    Raises ValueError naming the file when it cannot be read or has another size."""
     try:
         with Image.open(path) as img:
             rgb = np.asarray(img.convert("RGBA"))[..., :3]
     except (OSError, ValueError) as e:
-        raise SystemExit(f"error: cannot read image {path}: {e}; re-extract or rebuild the dataset") from None
+        raise ValueError(f"cannot read image {path}: {e}; re-extract or rebuild the dataset") from None
     if rgb.shape[:2] != (IMAGE_SIZE, IMAGE_SIZE):
-        raise SystemExit(f"error: image {path} is {rgb.shape[1]}x{rgb.shape[0]}, expected {IMAGE_SIZE}x{IMAGE_SIZE}")
+        raise ValueError(f"image {path} is {rgb.shape[1]}x{rgb.shape[0]}, expected {IMAGE_SIZE}x{IMAGE_SIZE}")
     return rgb
 
 

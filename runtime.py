@@ -2,6 +2,7 @@
 import os
 import random
 import re
+import shutil
 import sys
 
 import numpy as np
@@ -111,3 +112,18 @@ def atomic_write(path, write):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def remove_stale_tmp(path):
+    """Delete the `path`.tmp-<pid> folders of builds whose process is gone (killed, out of power)."""
+    parent, name = os.path.split(os.path.abspath(path))
+    for entry in os.listdir(parent) if os.path.isdir(parent) else []:
+        pid = entry[len(name) + len(".tmp-"):]
+        if not (entry.startswith(name + ".tmp-") and pid.isdigit()):
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            pass

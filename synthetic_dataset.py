@@ -33,6 +33,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from r2n2_layout import SPLITS_FILE, SYNSET, model_paths, r2n2_camera
+from runtime import remove_stale_tmp
 from shapenet_like import messy_obj
 from synthetic_chairs import chair_mesh, make_chair, normalisation
 from utils_vox import VOX_SIZE, write_binvox
@@ -167,21 +168,6 @@ def _is_dataset(path):
     return os.path.isfile(os.path.join(path, SPLITS_FILE))
 
 
-def _remove_stale_builds(out):
-    """Delete `out`.tmp-<pid> folders left by builds whose process is gone (killed, out of power)."""
-    parent, name = os.path.split(out)
-    for entry in os.listdir(parent):
-        pid = entry[len(name) + len(".tmp-"):]
-        if not (entry.startswith(name + ".tmp-") and pid.isdigit()):
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
-        except PermissionError:  # alive, someone else's
-            pass
-
-
 def _write_splits(root, ids, views, seed):
     """80 / 5 / 15 % train / val / test, disjoint, a function of the seed; every model lists all its views."""
     n = len(ids)
@@ -218,7 +204,7 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
     if os.path.exists(out) and not _is_dataset(out) and (not os.path.isdir(out) or os.listdir(out)):
         raise SystemExit(f"error: {out} exists and is not a dataset; remove it or choose another --out")
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    _remove_stale_builds(out)
+    remove_stale_tmp(out)
     tmp = f"{out}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)

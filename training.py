@@ -36,8 +36,8 @@ from runtime import pick_device, seed_everything, speed_flags
 
 # How long a collective waits for a silent rank before the job fails instead of hanging. A rank that
 # crashes brings the job down at once (torchrun stops the others); this is for a rank that stalls. It
-# must exceed the longest legitimate wait: rank 0 building a large dataset's cache while the others
-# wait at the barrier of train_loader, or writing a checkpoint and picture between two steps.
+# must exceed the longest legitimate wait: rank 0 writing a checkpoint and picture between two steps.
+# (Building a split's cache is waited for on a file lock, outside any collective: train_loader.)
 DIST_TIMEOUT = datetime.timedelta(minutes=30)
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 # Batch norm's test-time statistics come from this many training images (--bn_images), recomputed at the
@@ -222,11 +222,9 @@ def train_loader(args, device, start_step):
     """The training split and an endless, seeded batch stream that starts where step `start_step` left off
     (under torchrun, this process's share of every global batch)."""
     rank, world = rank_world()
-    if rank > 0:
-        dist.barrier()  # rank 0 builds the split's cache first; the others then read it
+    # Every rank opens the split: the first to come builds its cache (the first build of the real train split
+    # takes far longer than DIST_TIMEOUT) while the others wait on the cache's file lock, in no collective.
     dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat)
-    if rank == 0 and world > 1:
-        dist.barrier()
     loader = DataLoader(
         dataset,
         batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed, start_step, rank, world),

@@ -13,7 +13,7 @@ import evaluation
 from conftest import REPO, checkpoint_of, script_fails, script_ok, writeup_commands
 from losses import single_view_loss
 from model import SingleViewto3D, model_input
-from occupancy import outer_surface_points
+from outer_surface import outer_surface_points
 from r2n2_custom import R2N2, collate_batched_R2N2
 
 TINY = ["--pretrained", "no", "--num_workers", "0", "--n_points", "200", "--ico_level", "2", "--device", "cpu"]

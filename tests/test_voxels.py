@@ -9,7 +9,8 @@ import pytest
 import torch
 from pytorch3d.datasets.r2n2.utils import align_bbox, read_binvox_coords
 
-from occupancy import outer_surface_points, winding_number
+from occupancy import winding_number
+from outer_surface import outer_surface_points
 from r2n2_custom import R2N2
 from r2n2_layout import SYNSET, model_paths
 from utils_vox import canonical_grid_from_binvox, read_binvox, voxel_surface_f1, write_binvox
