@@ -35,9 +35,6 @@ KEEP_BELOW = 0.75  # |w| on the outer side: 0 outside, 1/2 beside an open sheet,
 AMBIGUOUS_LIMIT = 0.1  # share of samples whose outer side sees 1/4 <= |w| < 3/4, beyond which nothing is rejected
 
 
-REORIENT = True
-
-
 def _igl():
     """libigl, imported on first use: only cache builds need it."""
     import igl
@@ -56,7 +53,7 @@ def prepare_mesh(verts, faces):
     f3 = _resolve_duplicates(f2[good])
     repaired = {"welded_vertices": len(v) - len(v2), "degenerate_faces": int((~good).sum()),
                 "duplicate_faces": int(good.sum()) - len(f3), "flipped_faces": 0}
-    if len(f3) == 0 or not REORIENT or not _inconsistent_edges(f3):
+    if len(f3) == 0:
         return v2, f3, repaired
     oriented = _orient_patches(v2, f3)
     repaired["flipped_faces"] = int((~(oriented == f3).all(1)).sum())
@@ -95,14 +92,6 @@ def _orient_patches(verts, faces):
     turn = np.where(open_patch, kept_area < 0, volume < 0)[patch]  # (F,)
     oriented[turn] = oriented[turn][:, ::-1]
     return oriented
-
-
-def _inconsistent_edges(faces):
-    """How many edges joining exactly two faces are walked the same way by both (one of them is flipped)."""
-    e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])  # (3F, 2) directed edges
-    _, inverse, count = np.unique(np.sort(e, axis=1), axis=0, return_inverse=True, return_counts=True)
-    forward = np.bincount(inverse.reshape(-1), e[:, 0] < e[:, 1])  # per undirected edge, how many walk it low -> high
-    return int(((count == 2) & (forward != 1)).sum())
 
 
 def side_winding_numbers(verts, faces, points, normals):
