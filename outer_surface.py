@@ -69,12 +69,23 @@ def _resolve_duplicates(faces):
     """
     order = np.argsort(faces, axis=1)  # (F, 3)
     even = ((order[:, 1] - order[:, 0]) % 3) == 1  # (F,) a rotation of the sorted order, not a reflection
-    _, first, inverse = np.unique(np.sort(faces, axis=1), axis=0, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(_key(np.sort(faces, axis=1)), return_index=True, return_inverse=True)
     net = np.bincount(inverse.reshape(-1), np.where(even, 1, -1))  # (K,) copies one way minus the other way
     keep = faces[first[net != 0]].copy()  # (K', 3)
     turn = (net[net != 0] > 0) != even[first[net != 0]]
     keep[turn] = keep[turn][:, ::-1]
     return keep
+
+
+def _key(rows):
+    """(N, k) non-negative ints -> (N,) int64, equal exactly where the rows are (a 1-D np.unique is 3x faster)."""
+    base = int(rows.max()) + 1
+    if base ** rows.shape[1] >= 2 ** 63:
+        return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
+    key = np.zeros(len(rows), np.int64)
+    for column in rows.T:
+        key = key * base + column
+    return key
 
 
 def _orient_patches(verts, faces):
@@ -87,23 +98,29 @@ def _orient_patches(verts, faces):
     area = np.linalg.norm(np.cross(b - a, c - a), axis=1)  # (F,) 2 x area
     kept_area = np.bincount(patch, np.where((oriented == faces).all(1), area, -area))  # agreeing minus turned
     e = np.sort(np.concatenate([oriented[:, [0, 1]], oriented[:, [1, 2]], oriented[:, [2, 0]]]), axis=1)  # (3F, 2)
-    _, inverse, count = np.unique(e, axis=0, return_inverse=True, return_counts=True)
+    _, inverse, count = np.unique(_key(e), return_inverse=True, return_counts=True)
     open_patch = np.bincount(np.tile(patch, 3), count[inverse.reshape(-1)] != 2, minlength=len(volume)) > 0
     turn = np.where(open_patch, kept_area < 0, volume < 0)[patch]  # (F,)
     oriented[turn] = oriented[turn][:, ::-1]
     return oriented
 
 
-def side_winding_numbers(verts, faces, points, normals):
-    """|winding number| just off the surface on both sides of each point: (P, 3), (P, 3) -> (P, 2) float64.
+def outer_winding_number(verts, faces, points, normals):
+    """|winding number| on the outer side of each surface point: (P, 3), (P, 3) -> (P,) float64, the smaller of the
+    values just off the surface along +n and -n (about 0 on the outer surface, >= 1 where both sides are inside).
 
-    verts, faces: a mesh from prepare_mesh; normals: unit normals of the faces the points were sampled on."""
+    verts, faces: a mesh from prepare_mesh; normals: unit normals of the faces the points were sampled on. The -n
+    side is asked only where the +n side is not clearly outside (most faces face outwards): a third fewer queries.
+    """
+    igl = _igl()
     v = np.asarray(verts, np.float64)
     d = OFFSET * (float(np.linalg.norm(v.max(0) - v.min(0))) or 1.0)
     p, n = np.asarray(points, np.float64), np.asarray(normals, np.float64)
-    queries = np.ascontiguousarray(np.concatenate([p + d * n, p - d * n]))  # (2P, 3)
-    w = np.abs(_igl().fast_winding_number(v, faces, queries))  # (2P,)
-    return w.reshape(2, -1).T  # (P, 2)
+    w = np.abs(igl.fast_winding_number(v, faces, np.ascontiguousarray(p + d * n)))  # (P,)
+    other = np.flatnonzero(w >= 0.25)
+    if len(other):
+        w[other] = np.minimum(w[other], np.abs(igl.fast_winding_number(v, faces, np.ascontiguousarray(p[other] - d * n[other]))))
+    return w
 
 
 def outer_surface_points(verts, faces, n, seed=0, max_rounds=4, report=None):
@@ -125,7 +142,7 @@ def outer_surface_points(verts, faces, n, seed=0, max_rounds=4, report=None):
         want = min(4 * n, int(1.25 * (n - have) / max(share, 1e-3)) + 64)
         points, _, normals = sample_surfaces([verts], [faces], want, seed=seed + 1_000_003 * round_, return_normals=True)
         points, normals = points[0], normals[0]  # (want, 3) each
-        outer = side_winding_numbers(v, f, points.numpy(), normals.numpy()).min(1) if trusted else np.zeros(want)  # (want,)
+        outer = outer_winding_number(v, f, points.numpy(), normals.numpy()) if trusted else np.zeros(want)  # (want,)
         n_ambiguous += int(((outer >= 0.25) & (outer < KEEP_BELOW)).sum())
         if round_ == 0 and n_ambiguous > AMBIGUOUS_LIMIT * want:
             trusted, outer = False, np.zeros(want)
