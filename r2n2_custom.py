@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 import warnings
+import zipfile
 
 import numpy as np
 import torch
@@ -116,14 +117,15 @@ def max_skipped():
 
 @contextlib.contextmanager
 def _locked(path, what):
-    """Hold an exclusive lock on the file `path` (the kernel releases it when the process dies, however it dies)."""
+    """Hold an exclusive lock on the file `path` (the kernel releases it when the process dies, however it dies);
+    yields the lock's file descriptor, which the build's pool processes close (they must not keep the lock)."""
     with open(path, "a") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             print(f"waiting for another process that is building {what} (lock: {path})", file=sys.stderr, flush=True)
             fcntl.flock(f, fcntl.LOCK_EX)
-        yield
+        yield f.fileno()
 
 
 def _read_mesh(path):
@@ -141,6 +143,9 @@ def _read_mesh(path):
         raise BadModel(f"mesh {path} has {int((~torch.isfinite(verts)).any(1).sum())} vertices with NaN or inf coordinates")
     if faces.min() < 0 or faces.max() >= len(verts):
         raise BadModel(f"mesh {path} has faces with vertex indices outside 1..{len(verts)}")
+    a, b, c = verts[faces].unbind(1)  # (F, 3) each
+    if not torch.linalg.cross(b - a, c - a).norm(dim=1).sum() > 0:
+        raise BadModel(f"mesh {path} has no area (every face is degenerate)")
     return verts, faces
 
 
@@ -172,6 +177,7 @@ def _start_worker(job, pool=True):
         torch.set_num_threads(1)
         os.environ["IGL_NUM_THREADS"] = "1"
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.close(job["lock"])  # the parent holds the lock; a pool process outliving it must not
     _JOB.clear()
     _JOB.update(job)
 
@@ -242,6 +248,19 @@ def _record_path(build, m):
     return os.path.join(build, "models", f"{m:06d}.npz")
 
 
+def _skipped_by_record(path):
+    """What the record of a model says: False (no usable record: the model is still to do), None (cached), or
+    why it was skipped. A record that cannot be read (cut short by a power failure) is removed."""
+    if not os.path.isfile(path):
+        return False
+    try:
+        with np.load(path) as record:
+            return str(record["skipped"]) if "skipped" in record else None
+    except (OSError, ValueError, zipfile.BadZipFile):
+        os.remove(path)
+        return False
+
+
 def _build_cache(dataset_dir, models, n_points, out_dir, key):
     """Read every file of a split once and write the arrays described above into `out_dir`, atomically.
 
@@ -253,7 +272,7 @@ def _build_cache(dataset_dir, models, n_points, out_dir, key):
     """
     split = os.path.basename(out_dir)
     os.makedirs(os.path.dirname(out_dir), exist_ok=True)
-    with _locked(f"{out_dir}.lock", f"the {split} cache"):
+    with _locked(f"{out_dir}.lock", f"the {split} cache") as lock:
         if _cache_key(out_dir) == key:  # another process built it while this one waited
             return
         remove_stale_tmp(out_dir)  # the folders of builds before resumable ones
@@ -270,21 +289,34 @@ def _build_cache(dataset_dir, models, n_points, out_dir, key):
             if not os.path.isfile(path):
                 np.lib.format.open_memmap(path + ".new", "w+", dtype, shape).flush()
                 os.replace(path + ".new", path)
-        _run_pool(dataset_dir, models, n_points, build, item_start)
+        _run_pool(dataset_dir, models, n_points, build, item_start, lock)
         _assemble(models, build, item_start, key)
         shutil.rmtree(out_dir, ignore_errors=True)
         os.replace(build, out_dir)
+        shutil.rmtree(os.path.join(out_dir, "models"))  # the records: kept until here, so an interrupted assembly redoes itself
 
 
-def _run_pool(dataset_dir, models, n_points, build, item_start):
+def _run_pool(dataset_dir, models, n_points, build, item_start, lock):
     """Cache the models that have no record yet, in a pool of processes; stop past max_skipped()."""
-    records = set(os.listdir(os.path.join(build, "models")))
-    todo = [m for m in range(len(models)) if os.path.basename(_record_path(build, m)) not in records]
-    skipped = [m for m in sorted(set(range(len(models))) - set(todo)) if "skipped" in np.load(_record_path(build, m))]
-    allowed = int(max_skipped() * len(models))
-    job = dict(dataset_dir=dataset_dir, models=models, n_points=n_points, build=build, item_start=item_start)
+    todo, skipped = [], []
+    for m in range(len(models)):
+        why = _skipped_by_record(_record_path(build, m))
+        if why is False:
+            todo.append(m)
+        elif why:
+            skipped.append(why)
+    allowed, split = int(max_skipped() * len(models)), os.path.basename(build).split(".build-")[0]
+
+    def check():
+        if len(skipped) > allowed:
+            raise SystemExit(
+                f"error: {len(skipped)} of the {len(models)} models of the {split} split cannot be used "
+                f"(more than R2N2_MAX_SKIPPED={max_skipped():g} of them), the last: {skipped[-1]}; fix or remove "
+                f"them (or raise R2N2_MAX_SKIPPED); the models read so far are kept for the next run")
+
+    check()  # the models skipped by an earlier run count too
+    job = dict(dataset_dir=dataset_dir, models=models, n_points=n_points, build=build, item_start=item_start, lock=lock)
     workers = min(cache_workers(), max(1, len(todo)))
-    split = os.path.basename(build).split(".build-")[0]
     if len(todo) < len(models):
         print(f"resuming the {split} cache: {len(models) - len(todo)} of {len(models)} models done before",
               file=sys.stderr)
@@ -301,13 +333,9 @@ def _run_pool(dataset_dir, models, n_points, build, item_start):
         for m, model_id, _seconds, stats, why in results:
             bar.update()
             if why:
-                skipped.append(m)
+                skipped.append(why)
                 tqdm.write(f"skipped model {model_id}: {why}", file=sys.stderr)
-                if len(skipped) > allowed:
-                    raise SystemExit(
-                        f"error: {len(skipped)} of the {len(models)} models of the {split} split cannot be used "
-                        f"(more than R2N2_MAX_SKIPPED={max_skipped():g} of them), the last: {why}; fix or remove "
-                        f"them (or raise R2N2_MAX_SKIPPED); the models read so far are kept for the next run")
+                check()
             elif stats["voxel_mesh_f1"] < VOXEL_MESH_F1:
                 tqdm.write(f"warning: model {model_id}: ground-truth voxels and mesh disagree, F1@0.05 = "
                            f"{stats['voxel_mesh_f1']:.1f} < {VOXEL_MESH_F1} between the voxel surface and the mesh",
@@ -353,7 +381,6 @@ def _assemble(models, build, item_start, key):
                   vert_offsets=np.cumsum([0] + [len(v) for v in verts]), face_offsets=np.cumsum([0] + [len(f) for f in faces]))
     for name, arr in arrays.items():
         np.save(os.path.join(build, name + ".npy"), arr)
-    shutil.rmtree(os.path.join(build, "models"))
     mean = lambda name: float(np.mean([s[name] for s in stats]))
     report = {
         "models": len(models), "kept": len(kept), "skipped": skipped,
@@ -376,8 +403,11 @@ def _assemble(models, build, item_start, key):
 
 
 def _keep_rows(path, rows):
-    """Rewrite the .npy array at `path` with only its `rows`, a slice at a time (it may not fit in memory)."""
+    """Rewrite the .npy array at `path` with only its `rows`, a slice at a time (it may not fit in memory).
+    An array that has only as many rows already was rewritten by an assembly that was interrupted after it."""
     src = np.load(path, mmap_mode="r")
+    if len(src) == len(rows):
+        return
     dst = np.lib.format.open_memmap(path + ".new", "w+", src.dtype, (len(rows),) + src.shape[1:])
     for start in range(0, len(rows), 1024):
         dst[start:start + 1024] = src[rows[start:start + 1024]]
@@ -410,6 +440,9 @@ def _gather_feats(dataset_dir, cache, model_ids, item_model, item_view):
                 out[rows] = np.load(f)[item_view[rows]]
             out.flush()
 
+        for old in os.listdir(cache):  # features written before (330 MB each for the real train split)
+            if old.startswith("feats-") and old.endswith(".npy"):
+                os.remove(os.path.join(cache, old))
         atomic_write(path, write)
     return np.load(path, mmap_mode="r")
 

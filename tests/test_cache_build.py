@@ -291,8 +291,6 @@ def test_bad_models_are_skipped_by_name(tiny_dataset, tmp_path, monkeypatch, cap
     assert not os.path.exists(tmp_path / "strict_cache" / "train")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a rerun counts the skipped models of earlier runs only when a new "
-                                       "one is skipped, so R2N2_MAX_SKIPPED is bypassed by running again")
 def test_rerun_after_too_many_skips_stops_again(dataset, tmp_path, monkeypatch):
     data = copy_dataset(dataset, tmp_path / "data")
     png = view_png(data, read_split(data, "train")[2][0], 1)
@@ -302,8 +300,6 @@ def test_rerun_after_too_many_skips_stops_again(dataset, tmp_path, monkeypatch):
             build(monkeypatch, data, tmp_path / "cache")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: _assemble shrinks images.npy in the build folder in place; an "
-                                       "interrupt after that leaves a build that every rerun fails on (IndexError)")
 def test_interrupt_while_assembling_resumes(dataset, reference, tmp_path, monkeypatch):
     data = copy_dataset(dataset, tmp_path / "data")
     png = view_png(data, read_split(data, "train")[2][0], 1)
@@ -325,8 +321,6 @@ def test_interrupt_while_assembling_resumes(dataset, reference, tmp_path, monkey
     assert len(ds.model_ids) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a mesh of zero area reaches sample_points_from_meshes and stops the "
-                                       "build with a RuntimeError traceback instead of being skipped by name")
 def test_zero_area_mesh_is_skipped_by_name(dataset, tmp_path, monkeypatch):
     data = copy_dataset(dataset, tmp_path / "data")
     model_id = read_split(data, "train")[2][0]
