@@ -228,10 +228,10 @@ def _cache_model(m):
             except ValueError as e:
                 raise BadModel(str(e)) from None
         lap("images")
-    except BadModel as e:
-        record = dict(skipped=np.array(str(e)))
-        atomic_write(_record_path(_JOB["build"], m), lambda tmp: np.savez(tmp, **record))
-        return m, model_id, seconds, stats, str(e)
+    except Exception as e:  # BadModel, or a library failing on a file no check foresaw: skipped, named, counted
+        why = str(e) if isinstance(e, BadModel) else f"{p['obj']}: {type(e).__name__} while caching it: {e}"
+        atomic_write(_record_path(_JOB["build"], m), lambda tmp: np.savez(tmp, skipped=np.array(why)))
+        return m, model_id, seconds, stats, why
     _rows("images")[first:first + len(views)] = np.stack(images)
     _rows("points")[m] = points
     _rows("voxels")[m] = np.packbits(grid.reshape(-1))

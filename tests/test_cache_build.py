@@ -441,3 +441,25 @@ def test_shapenet_like_meshes_cache_as_written(tmp_path, monkeypatch):
     assert any("flipped_faces" in w for w in mess.values()) and any("flipped_faces" not in w for w in mess.values())
     for name in ("duplicate_faces", "flipped_faces", "welded_vertices"):
         assert report["repairs_mean"][name] == pytest.approx(np.mean([s[name] for s in stats.values()]))
+
+
+def test_unforeseen_failure_of_a_model_is_skipped_by_name(dataset, tmp_path, monkeypatch, capfd):
+    """A library failing on a file that no check foresaw (here: the voxel alignment) skips that model, named, with the
+    exception's type; the split finishes."""
+    data = copy_dataset(dataset, tmp_path / "data")
+    model_id = read_split(data, "train")[1][0]
+    real, bad_verts = r2n2_custom.canonical_grid_from_binvox, load_obj(model_paths(data, model_id)["obj"])[0]
+
+    def align(occ, verts):
+        if torch.equal(torch.as_tensor(verts), bad_verts):
+            raise RuntimeError("something no check foresaw")
+        return real(occ, verts)
+
+    monkeypatch.setattr(r2n2_custom, "canonical_grid_from_binvox", align)
+    monkeypatch.setenv("R2N2_MAX_SKIPPED", "0.5")
+    ds = build(monkeypatch, data, tmp_path / "cache")
+    err = capfd.readouterr().err
+    assert model_id not in ds.model_ids and len(ds.model_ids) == len(read_split(data, "train")) - 1
+    line = [x for x in err.splitlines() if x.startswith(f"skipped model {model_id}")]
+    assert len(line) == 1 and "RuntimeError while caching it: something no check foresaw" in line[0], err
+    assert model_paths(data, model_id)["obj"] in line[0] and "Traceback" not in err
