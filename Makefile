@@ -41,9 +41,10 @@ demo: data
 	@echo "  $(DEMO)/logs/          the log of every stage; rerun make demo to continue after Ctrl-C"
 
 # One pytest worker per core, a test file per worker (its fixtures are built once), one torch thread per worker:
-# on 2 cores 8 min 01 s, against 8 min 38 s with two threads per worker and 10 min 12 s in one process.
+# on 2 cores 8 min 01 s, against 8 min 38 s with two threads per worker and 10 min 12 s in one process. The tiny
+# datasets' caches are built in the worker's own process, one libigl thread (tests of the pool ask for one).
 test: venv
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n auto --dist loadfile --durations=15 tests
+	OMP_NUM_THREADS=1 IGL_NUM_THREADS=1 R2N2_CACHE_WORKERS=1 $(PY) -m pytest -q -n auto --dist loadfile --durations=15 tests
 
 clean-demo:
 	rm -rf $(DEMO)
