@@ -351,14 +351,18 @@ def _run_pool(dataset_dir, models, n_points, build, item_start, lock):
 def _assemble(models, build, item_start, key):
     """Turn the per-model records of a finished build into the cache's arrays: the models that could be read,
     their meshes concatenated, their cameras; meta.json (written last) and build_report.json."""
-    kept, skipped, stats, seconds = [], {}, [], {}
+    kept, skipped, stats, verts, faces, R, T = [], {}, [], [], [], [], []
     for m, (model_id, _views) in enumerate(models):
         with np.load(_record_path(build, m)) as record:
             if "skipped" in record:
                 skipped[model_id] = str(record["skipped"])
-            else:
-                kept.append(m)
-                stats.append(json.loads(str(record["stats"])))
+                continue
+            kept.append(m)
+            stats.append(json.loads(str(record["stats"])))
+            verts.append(record["verts"])
+            faces.append(record["faces"])
+            R.append(record["R"])
+            T.append(record["T"])
     if not kept:
         raise SystemExit(f"error: no model of the split could be read ({len(skipped)} skipped, named above)")
     kept_items = np.concatenate([np.arange(item_start[m], item_start[m + 1]) for m in kept])  # (I',)
@@ -366,13 +370,6 @@ def _assemble(models, build, item_start, key):
         _keep_rows(os.path.join(build, "images.npy"), kept_items)
         _keep_rows(os.path.join(build, "points.npy"), np.array(kept))
         _keep_rows(os.path.join(build, "voxels.npy"), np.array(kept))
-    verts, faces, R, T = [], [], [], []
-    for m in kept:
-        with np.load(_record_path(build, m)) as record:
-            verts.append(record["verts"])
-            faces.append(record["faces"])
-            R.append(record["R"])
-            T.append(record["T"])
     views = [len(models[m][1]) for m in kept]
     arrays = dict(R=np.concatenate(R), T=np.concatenate(T),
                   item_model=np.repeat(np.arange(len(kept)), views),
