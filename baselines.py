@@ -30,7 +30,7 @@ outputs a training chair. Writes into {output_dir}/{id}/ (id "baselines" by defa
 Every prediction is a training chair's mesh, and is scored as eval_model.py scores a mesh prediction
 (evaluation.prediction_points: 10k points sampled on the mesh, seeded by the test example's index, not
 the training chair's cached sample; metrics.f1_scores against the test chair's 10k ground-truth points).
-The split is read as eval_model.py reads it (evaluation.test_data: one view per chair), so the rows of
+The split is read as eval_model.py reads it (evaluation.evaluated_split: one view per chair), so the rows of
 the per-example lists line up with the models' metrics files; per_example_model_id is the training chair
 each row predicted. Cost for 400 training chairs on 2 busy CPU cores: the constant's choice ~3 min (each
 of the 400 x 400 pairs at 1000 points), the oracle's shortlist ~1 min and rescoring ~30 s for 75 chairs.
@@ -48,11 +48,12 @@ from tqdm import tqdm
 
 import cli
 from checkpoint import load_model
-from evaluation import evaluate, prediction_points, print_summary, test_data, volume_scores, write_metrics
+from evaluation import evaluate, prediction_points, evaluated_split, volume_scores
 from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores
 from model import model_input
 from occupancy import training_labels
 from r2n2_custom import R2N2, collate_batched_R2N2
+from results import print_summary, write_metrics
 from runtime import pick_device
 
 AT = THRESHOLDS.index(0.05)  # the threshold every choice is made at
@@ -208,21 +209,21 @@ def run_baseline(name, predict, loader, train, chosen, out_dir, vis_dir, args, d
 
 def main(args):
     if args.split not in ("test", "val"):
-        raise SystemExit(f"error: --split must be test or val (the baselines pick training chairs), not {args.split!r}")
+        raise cli.InputError(f"--split must be test or val (the baselines pick training chairs), not {args.split!r}")
     if not 1 <= args.subsample <= N_EVAL_POINTS or args.shortlist < 1:
-        raise SystemExit(f"error: --subsample must be in 1..{N_EVAL_POINTS} and --shortlist at least 1")
+        raise cli.InputError(f"--subsample must be in 1..{N_EVAL_POINTS} and --shortlist at least 1")
     device = pick_device(args.device)
     model = None
     if args.checkpoint_path:
         model, _, ckpt = load_model(args.checkpoint_path, device)
         if model.load_feat:
-            raise SystemExit(f"error: {args.checkpoint_path} was trained on precomputed features (--load_feat) and has "
-                             "no image encoder; retrieval needs a checkpoint trained on images")
+            raise cli.InputError(f"{args.checkpoint_path} was trained on precomputed features (--load_feat) and has "
+                                 "no image encoder; retrieval needs a checkpoint trained on images")
     train = R2N2("train", args.dataset_dir, views="all")
     if len(train.model_ids) < 2:
-        raise SystemExit("error: the training split needs at least 2 chairs for the constant baseline")
+        raise cli.InputError("the training split needs at least 2 chairs for the constant baseline")
     args.all_views = False  # one view per chair, as eval_model.py reads the split
-    dataset, loader, out_dir, vis_dir = test_data(args, False)
+    dataset, loader, out_dir, vis_dir = evaluated_split(args, False)
     train_points = np.asarray(train.points)  # (A, M, 3)
     test_points = np.asarray(dataset.points)  # (G, M, 3); example g is chair g (one view per chair)
     n = len(dataset)
@@ -262,4 +263,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    main(get_args_parser().parse_args())
+    cli.run(main, get_args_parser().parse_args())

@@ -19,7 +19,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import cli
 from losses import single_view_loss
-from model import ARCHS, SingleViewto3D, model_input
+from model import ARCHS, ModelArgs, build_model, model_input
 from dataset_location import resolve_dataset_dir
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
 from runtime import pick_device, seed_everything, speed_flags
@@ -27,12 +27,13 @@ from training import autocast, float32, grad_scaler
 
 
 def train_step(model, optimizer, scaler, batch, args, device):
-    """One step of train_model.py's loop."""
+    """One step of train_model.py's loop, as written there (tests/test_train_eval.py checks that the two agree)."""
     with autocast(args, device):
         pred = model(model_input(batch, args.load_feat, device))
     for key in ("voxels", "points"):
         batch[key] = batch[key].to(device, non_blocking=True)
-    loss, _ = single_view_loss(float32(pred), batch, args)
+    loss, _ = single_view_loss(float32(pred), batch, args.type, n_points=args.n_points, w_chamfer=args.w_chamfer,
+                               w_smooth=args.w_smooth, balanced=args.vox_loss == "balanced")
     optimizer.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
     scaler.step(optimizer)
@@ -78,21 +79,20 @@ def main():
     cli.add_device_and_dataset_args(p)
     p.add_argument("--seed", type=int, default=0, help="random seed")
     args = p.parse_args()
-    for flag, minimum in (("batch_size", 1), ("steps", 1), ("n_points", 1), ("num_workers", 0), ("ico_level", 0)):
-        if getattr(args, flag) < minimum:
-            p.error(f"--{flag} must be at least {minimum}, not {getattr(args, flag)}")
+    cli.check_at_least(args, "batch_size", "steps", "n_points")
+    cli.check_at_least(args, "num_workers", "ico_level", minimum=0)
     resolve_dataset_dir(args.dataset_dir)  # a wrong dataset is one line, before the model (and any download)
-    args.w_chamfer, args.w_smooth = 1.0, 0.1  # the writeup's loss weights
+    args.w_chamfer, args.w_smooth, args.vox_loss = 1.0, 0.1, "bce"  # train_model.py's default loss
     device = pick_device(args.device)
     if args.amp == "fp16" and device.type != "cuda":
-        raise SystemExit("error: --amp fp16 needs CUDA (its GradScaler); on the CPU use --amp bf16")
+        raise cli.InputError("--amp fp16 needs CUDA (its GradScaler); on the CPU use --amp bf16")
     seed_everything(args.seed)
     speed_flags(device)  # as in training
     dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat)
     loader = DataLoader(dataset, batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed),
                         num_workers=args.num_workers, collate_fn=collate_batched_R2N2,
                         pin_memory=device.type == "cuda", persistent_workers=args.num_workers > 0)
-    model = SingleViewto3D(args).to(device).train()
+    model = build_model(ModelArgs.from_flags(args.type, vars(args)), args.pretrained).to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     scaler = grad_scaler(args, device)
 
@@ -112,4 +112,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

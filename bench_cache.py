@@ -52,8 +52,11 @@ def main():
     args = p.parse_args()
     cores = len(os.sched_getaffinity(0))
     workers = sorted(set(args.workers or [1, cores]))
-    if args.models < 3 or args.faces < 1000 or args.views < 1 or min(workers) < 1 or min(args.project) < 1:
-        p.error("--models >= 3, --faces >= 1000, --views >= 1, --workers and --project >= 1")
+    cli.check_at_least(args, "models", minimum=3)
+    cli.check_at_least(args, "faces", minimum=1000)
+    cli.check_at_least(args, "views")
+    if min(workers) < 1 or min(args.project) < 1:
+        raise cli.InputError("--workers and --project take counts of processes and cores: pass 1 or more")
 
     # One process is one core, as each process of the build's pool is (set before libigl's first call).
     os.environ["IGL_NUM_THREADS"] = "1"
@@ -101,4 +104,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -1,10 +1,37 @@
-"""How every script's command line reads: --help shows each flag's default, a usage error is two short lines.
+"""How every script's command line reads: --help shows each flag's default, a usage error is two short lines, a
+bad input found later (an InputError raised by library code) is one line.
 
     p = argparse.ArgumentParser(description=..., formatter_class=cli.Defaults, usage=cli.USAGE)
 """
 import argparse
+import sys
 
 USAGE = "%(prog)s [options]   (--help lists them with their defaults)"
+
+
+class InputError(ValueError):
+    """Something the user can put right (a flag, a path, a file, the dataset). The message is one line saying what
+    is wrong and what to do, with no "error: " in front: run() adds that when it prints it."""
+
+
+def run(entry, *args):
+    """entry(*args), as a script's `__main__` calls it: an InputError ends the script with "error: <message>" on
+    stderr and exit code 1, no traceback; Ctrl-C (KeyboardInterrupt, after whatever saving the entry point does on
+    its way out) with exit code 130, the shell's code for SIGINT."""
+    try:
+        return entry(*args)
+    except InputError as e:
+        sys.exit(f"error: {e}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def check_at_least(args, *flags, minimum=1):
+    """An integer flag of `args` below `minimum` (None is skipped) is an InputError naming it, before any work."""
+    for flag in flags:
+        value = getattr(args, flag)
+        if value is not None and value < minimum:
+            raise InputError(f"--{flag} must be at least {minimum}, not {value}; pass --{flag} {minimum} or more")
 
 
 class Defaults(argparse.ArgumentDefaultsHelpFormatter):

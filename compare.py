@@ -5,17 +5,17 @@
     python compare.py test_outputs/q2_*/metrics_point.json --label n_points --out test_outputs/n_points_study
 
 Writes {out}/comparison.md and {out}/f1_curves.png, and prints the table.
-The 95 % bootstrap interval of avg F1@0.05 (evaluation.write_metrics) stands beside it; a metrics file
-written before the intervals existed shows "-" there.
+The 95 % bootstrap interval of avg F1@0.05 (results.write_metrics) stands beside it; a metrics file written
+before the intervals were stored gets the same bootstrap of its per-example F1, and one without those shows "-".
 """
 import argparse
-import json
 import os
 
 from tabulate import tabulate
 
 import cli
 import visualize
+from results import comparison_cells, comparison_headers, name_of, read_metrics
 from runtime import atomic_write
 
 
@@ -29,23 +29,15 @@ def main():
 
     rows, curves, thresholds = [], {}, None
     for path in args.metrics:
-        try:
-            m = json.load(open(path))
-        except (OSError, json.JSONDecodeError) as e:
-            raise SystemExit(f"error: cannot read metrics file {path}: {e}") from None
-        label = str(m.get(args.label, os.path.basename(path)[len("metrics_"):-len(".json")]))
+        m = read_metrics(path)
+        label = str(m.get(args.label, name_of(path)))
         thresholds = m["thresholds"]
         curves[label] = m["avg_f1"]
-        ci = m.get("f1_ci95@0.05")
-        interval = f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "-"
-        rows.append([label, f"{m['avg_f1@0.05']:.3f}", interval, *[f"{v:.2f}" for v in m["avg_f1"]],
-                     m["n_examples"], m.get("step")])
+        rows.append([label, *comparison_cells(m)])
     if all(r[0].replace(".", "", 1).isdigit() for r in rows):
         rows.sort(key=lambda r: float(r[0]))  # a shell glob lists q2_1000 before q2_500
         curves = {r[0]: curves[r[0]] for r in rows}
-    headers = [args.label, "avg F1@0.05", "95 % interval", *[f"F1@{t}" for t in thresholds], "test examples",
-               "train steps"]
-    table = tabulate(rows, headers, tablefmt="github")
+    table = tabulate(rows, [args.label, *comparison_headers(thresholds)], tablefmt="github")
     print(table)
     os.makedirs(args.out, exist_ok=True)
     md = os.path.join(args.out, "comparison.md")
@@ -56,4 +48,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

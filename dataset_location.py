@@ -11,6 +11,7 @@ A dataset folder holds `shapenet/03001627/<id>/model.obj`, `r2n2/ShapeNetRenderi
 """
 import os
 
+from cli import InputError
 from r2n2_layout import SPLITS_FILE
 
 DATASET_LOCATION = None  # e.g. "/data/r2n2_shapenet_dataset"
@@ -30,14 +31,14 @@ def resolve_dataset_dir(dataset_dir=None, build_if_missing=True):
             value = os.path.abspath(os.path.expanduser(value))
             if not os.path.isfile(os.path.join(value, SPLITS_FILE)):
                 what = "does not exist" if not os.path.exists(value) else f"has no {SPLITS_FILE}"
-                raise SystemExit(
-                    f"error: dataset folder {value} (from {source}) {what}; point {source} at the folder holding "
+                raise InputError(
+                    f"dataset folder {value} (from {source}) {what}; point {source} at the folder holding "
                     f"shapenet/, r2n2/ and {SPLITS_FILE} (README: real R2N2 data), or unset it to use the embedded chairs"
                 )
             return value
     if not os.path.isfile(os.path.join(EMBEDDED_DATASET, SPLITS_FILE)):
         if not build_if_missing:
-            raise SystemExit(f"error: the embedded dataset {EMBEDDED_DATASET} is not built; run `make data`")
+            raise InputError(f"the embedded dataset {EMBEDDED_DATASET} is not built; run `make data`")
         from synthetic_dataset import build_dataset
 
         print(f"Building the embedded chair dataset in {EMBEDDED_DATASET} (once: 3-10 minutes on 2 CPU cores; "

@@ -36,9 +36,10 @@ import sys
 import numpy as np
 
 import cli
-from evaluation import bootstrap_ci
 from occupancy import NEAR_SIGMA, QueryPool
 from r2n2_custom import R2N2
+from results import (BASELINES, difference_sentence, interval_text, metrics_name, metrics_path, paired_difference,
+                     read_metrics, table_cells, table_headers, table_numbers)
 from runtime import atomic_write
 
 PY = sys.executable
@@ -46,8 +47,8 @@ PY = sys.executable
 
 def models_of(args):
     """name -> (training argv without --max_iter, {kind: evaluation argv template}, checkpoint file name,
-    {kind: metrics file name}); the reference first. In a template "<ckpt>", "<split>" and "<out>" stand for the
-    checkpoint, the split and the output folder of one evaluation."""
+    {kind: the name of the metrics file that evaluation writes}); the reference first. In a template "<ckpt>",
+    "<split>" and "<out>" stand for the checkpoint, the split and the output folder of one evaluation."""
     data = ["--dataset_dir", args.dataset_dir] if args.dataset_dir else []
     runs = os.path.join(args.out, args.pair, "runs")
     common = ["--output_dir", runs, "--batch_size", str(args.batch_size), "--num_workers", str(args.num_workers),
@@ -63,23 +64,23 @@ def models_of(args):
         return {
             "vox": ([PY, "train_model.py", "--type", "vox", "--id", "vox"] + common,
                     {"vox": scored("eval_model.py", "vox", "--type", "vox", "--isovalue", "auto")}, "checkpoint_vox.pth",
-                    {"vox": "metrics_vox_isoauto.json"}),
+                    {"vox": metrics_name("vox", isovalue="auto")}),
             implicit: ([PY, "q3_train_implicit.py", "--id", implicit, "--decoder", args.decoder,
                         "--num_points_to_sample", str(args.queries)] + common,
                        {"vox": scored("eval_q3.py", implicit, "--model_type", "occupancy", "--type", "vox",
                                       "--eval_res", str(args.eval_res), "--isovalue", "auto")},
-                       "checkpoint_implicit.pth", {"vox": f"metrics_occupancy_{args.eval_res}_isoauto.json"}),
+                       "checkpoint_implicit.pth", {"vox": metrics_name("vox", "occupancy", args.eval_res, "auto")}),
         }
     models = {"point": ([PY, "train_model.py", "--type", "point", "--id", "point"] + common,
                         {"point": scored("eval_model.py", "point", "--type", "point")}, "checkpoint_point.pth",
-                        {"point": "metrics_point.json"})}
+                        {"point": metrics_name("point")})}
     for n, refine in ((1, "none"), (25, "none"), (25, "pixel")):
         name = f"atlasnet_{n}" + ("_pixel" if refine == "pixel" else "")
         models[name] = ([PY, "q3_train_parametric.py", "--type", "point", "--model_type", "parametric", "--id", name,
                          "--n_patches", str(n), "--refine", refine] + common,
                         {t: scored("eval_q3.py", name, "--model_type", "parametric", "--type", t) for t in ("point", "mesh")},
                         "checkpoint_parametric.pth",
-                        {"point": "metrics_parametric_point.json", "mesh": "metrics_parametric_mesh.json"})
+                        {t: metrics_name(t, "parametric") for t in ("point", "mesh")})
     return models
 
 
@@ -101,10 +102,10 @@ def evaluate(name, evals, files, ckpt, split, out, log):
     scores = {}
     fill = {"<ckpt>": ckpt, "<split>": split, "<out>": out}
     for kind, template in evals.items():
-        path = os.path.join(out, name, files[kind])  # the evaluators write {output_dir}/{id}/metrics_*.json
+        path = metrics_path(out, name, files[kind])
         if not os.path.isfile(path):
             run([fill.get(a, a) for a in template], log)
-        scores[kind] = json.load(open(path))
+        scores[kind] = read_metrics(path)
     return scores
 
 
@@ -126,24 +127,11 @@ def train_curve(name, spec, args, folder, log):
         val = evaluate(name, evals, files, kept, "val", os.path.join(folder, "val", f"{name}_{step}"), log)
         seconds = (curve[-1]["seconds"] if curve else 0.0) + float(took[-1][1])
         curve.append({"step": step, "seconds": seconds, "checkpoint": kept,
-                      "val": {k: summary(m) for k, m in val.items()}})
+                      "val": {k: table_numbers(m) for k, m in val.items()}})
         atomic_write(curve_path, lambda tmp: json.dump(curve, open(tmp, "w"), indent=1))
         print(f"{name}: step {step}, {seconds:.0f} s of training, val "
               + ", ".join(f"{k} F1@0.05 {v['f1'][-1]:.1f}" for k, v in curve[-1]["val"].items()), flush=True)
     return curve
-
-
-def summary(m):
-    """The numbers of a metrics file the tables use."""
-    out = {"f1": m["avg_f1"], "ci": m["f1_ci95@0.05"], "per_example": m["per_example_f1@0.05"],
-           "per_example_all": m["per_example_f1"]}  # (examples, thresholds)
-    if m.get("isovalue_chosen_on"):
-        out["isovalue"] = m["isovalue"]
-    for key in ("iou_32", "iou_points"):
-        if f"avg_{key}" in m:
-            out[key] = m[f"avg_{key}"]
-            out[f"{key}_ci"] = m[f"{key}_ci95"]
-    return out
 
 
 def main(args):
@@ -170,15 +158,15 @@ def main(args):
         test = evaluate(name, evals, files, best["checkpoint"], "test", os.path.join(folder, "test", name), log)
         for k, m in test.items():
             rows.append({"model": name if len(test) == 1 else f"{name} {k}", "step": best["step"],
-                         "seconds": best["seconds"], **summary(m)})
+                         "seconds": best["seconds"], **table_numbers(m)})
     base_dir = os.path.join(folder, "test", "baselines")
-    if not os.path.isfile(os.path.join(base_dir, "baselines", "metrics_oracle.json")):
+    if not os.path.isfile(metrics_path(base_dir, "baselines", "oracle")):
         run([PY, "baselines.py", "--output_dir", base_dir, "--checkpoint_path", chosen[reference]["checkpoint"],
              "--num_workers", str(args.num_workers), "--device", args.device, "--subsample", "300"]
             + (["--dataset_dir", args.dataset_dir] if args.dataset_dir else []), log)
-    for name in ("constant", "retrieval", "oracle"):
-        m = json.load(open(os.path.join(base_dir, "baselines", f"metrics_{name}.json")))
-        rows.append({"model": f"*{name}*", "step": None, "seconds": None, **summary(m)})
+    for name in BASELINES:
+        m = read_metrics(metrics_path(base_dir, "baselines", name))
+        rows.append({"model": f"*{name}*", "step": None, "seconds": None, **table_numbers(m)})
 
     table = write_table(rows, folder, args, t_best, reference)
     atomic_write(os.path.join(folder, "table.json"),
@@ -191,8 +179,7 @@ def main(args):
 def write_table(rows, folder, args, t_best, reference):
     """The test table (markdown) with the paired differences of each model against the reference."""
     iou = any("iou_32" in r for r in rows if r["step"] is not None)  # a model with an inside; baselines alone do not count
-    head = ["model", "steps", "train s", "F1@0.01", "F1@0.02", "F1@0.03", "F1@0.04", "F1@0.05 [95% CI]"]
-    head += ["IoU 32^3", "IoU points [95% CI]"] if iou else []
+    head = ["model", "steps", "train s", *table_headers(iou)]
     lines = [f"Equal training time, --pair {args.pair}: T = {t_best:.0f} s, when {reference} first reached its best "
              f"val F1@0.05 (segments of {args.segment} steps, batch {args.batch_size}); each model's checkpoint is its "
              "best on val within T, a surface's isovalue the best of its checkpoint on val; test scored once.", "",
@@ -200,27 +187,20 @@ def write_table(rows, folder, args, t_best, reference):
     for r in rows:
         label = r["model"] + (f" (isovalue {r['isovalue']:g})" if "isovalue" in r else "")
         cells = [label, "" if r["step"] is None else str(r["step"]), "" if r["seconds"] is None else f"{r['seconds']:.0f}",
-                 *[f"{v:.1f}" for v in r["f1"][:-1]], f"{r['f1'][-1]:.1f} [{r['ci'][0]:.1f}, {r['ci'][1]:.1f}]"]
-        if iou:
-            cells += [f"{r['iou_32']:.1f}" if "iou_32" in r else "",
-                      f"{r['iou_points']:.1f} [{r['iou_points_ci'][0]:.1f}, {r['iou_points_ci'][1]:.1f}]" if "iou_points" in r else ""]
+                 *table_cells(r, iou)]
         lines.append("| " + " | ".join(cells) + " |")
     ref = rows[0]
     lines.append("")
-    for r in rows[1:]:
-        d = np.asarray(r["per_example"]) - np.asarray(ref["per_example"])
-        lo, hi = bootstrap_ci(d[:, None])[0]
-        verdict = (f"{r['model']} is better" if lo > 0 else f"{ref['model']} is better" if hi < 0
-                   else "not a difference these test chairs can resolve")
-        lines.append(f"- {r['model']} - {ref['model']}: {d.mean():+.1f} F1@0.05 [{lo:+.1f}, {hi:+.1f}]: {verdict}.")
+    lines += ["- " + difference_sentence(r["model"], r["per_example"], ref["model"], ref["per_example"])
+              for r in rows[1:]]
     # Each trained model against retrieval (the training chair whose image features are nearest), threshold by threshold.
     retrieval = next(r for r in rows if r["model"] == "*retrieval*")
     for r in (r for r in rows if r["step"] is not None):
-        d = np.asarray(r["per_example_all"]) - np.asarray(retrieval["per_example_all"])  # (examples, thresholds)
-        cells = [f"{m:+.1f} [{lo:+.1f}, {hi:+.1f}]" for m, (lo, hi) in zip(d.mean(0), bootstrap_ci(d))]
-        above = sum(lo > 0 for lo, _ in bootstrap_ci(d))
+        mean, ci = paired_difference(r["per_example_all"], retrieval["per_example_all"])  # (T,), (T, 2)
+        cells = [f"{m:+.1f} {interval_text(c, sign='+')}" for m, c in zip(mean, ci)]
+        above = sum(lo > 0 for lo, _ in ci)
         lines.append(f"- {r['model']} - *retrieval* at F1@0.01 ... 0.05: {', '.join(cells)} "
-                     f"(above it at {above} of {d.shape[1]} thresholds).")
+                     f"(above it at {above} of {len(ci)} thresholds).")
     text = "\n".join(lines) + "\n"
     atomic_write(os.path.join(folder, "table.md"), lambda tmp: open(tmp, "w").write(text))
     return text
@@ -249,4 +229,4 @@ def get_args_parser():
 
 
 if __name__ == "__main__":
-    main(get_args_parser().parse_args())
+    cli.run(main, get_args_parser().parse_args())

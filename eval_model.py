@@ -21,9 +21,12 @@ Writes {output_dir}/{id}/metrics_{type}.json, eval_{type}.png (F1 vs threshold) 
 import argparse
 import os
 
+import cli
 from checkpoint import load_model
-from evaluation import (add_common_eval_args, check_eval_args, choose_isovalue, evaluate, iso_name, iso_shift,
-                        isovalue_arg, make_predict, print_summary, test_data, write_metrics)
+from cli import InputError
+from evaluation import (add_common_eval_args, check_eval_args, choose_isovalue, evaluate, iso_shift, isovalue_arg,
+                        make_predict, evaluated_split)
+from results import metrics_name, print_summary, write_metrics
 from runtime import pick_device
 
 
@@ -44,20 +47,20 @@ def main(args):
     if args.isovalue != "auto":
         iso_shift(args.isovalue)  # its range check, before any loading
     if args.type != "vox" and args.isovalue != 0.5:
-        raise SystemExit(f"error: --isovalue applies to --type vox; a {args.type} prediction has no level to cut")
+        raise InputError(f"--isovalue applies to --type vox; a {args.type} prediction has no level to cut")
     check_eval_args(args)  # the numbers, the checkpoint's file and the dataset, before anything is loaded or written
-    name = iso_name(args.type, args.isovalue) if args.type == "vox" else args.type
+    name = metrics_name(args.type, isovalue=args.isovalue)
     device = pick_device(args.device)
     model, train_args, ckpt = load_model(args.checkpoint_path, device, expect={"type": args.type, "model_type": None})
     if args.type == "point" and args.n_points is not None and args.n_points != train_args.n_points:
-        raise SystemExit(f"error: --n_points {args.n_points}, but {args.checkpoint_path} predicts "
+        raise InputError(f"--n_points {args.n_points}, but {args.checkpoint_path} predicts "
                          f"{train_args.n_points} points; pass --n_points {train_args.n_points}")
 
     choice = {}
     if args.isovalue == "auto":
         args.isovalue, scores = choose_isovalue(model, args.type, device, args, train_args.load_feat)
         choice = {"isovalue_chosen_on": "val", "val_f1@0.05_per_isovalue": scores}
-    dataset, loader, out_dir, vis_dir = test_data(args, train_args.load_feat)
+    dataset, loader, out_dir, vis_dir = evaluated_split(args, train_args.load_feat)
     predict = make_predict(model, args.type, device, isovalue=args.isovalue)
     results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {name}")
     summary, path = write_metrics(results, out_dir, name, {
@@ -71,4 +74,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    main(get_args_parser().parse_args())
+    cli.run(main, get_args_parser().parse_args())

@@ -22,12 +22,16 @@ name is occupancy_{eval_res} or parametric_{type}.
 import argparse
 import os
 
+import cli
 from checkpoint import load_model
-from evaluation import (add_common_eval_args, check_eval_args, choose_isovalue, evaluate, iso_name, iso_shift,
-                        isovalue_arg, make_predict, print_summary, test_data, write_metrics)
+from cli import InputError
+from evaluation import (add_common_eval_args, check_eval_args, choose_isovalue, evaluate, iso_shift, isovalue_arg,
+                        make_predict, evaluated_split)
+from model import KINDS
+from results import metrics_name, print_summary, write_metrics
 from runtime import pick_device
 
-TYPES = {"occupancy": ("vox",), "parametric": ("point", "mesh")}  # the representations each model is scored as
+TYPES = {kind: KINDS[kind].scored_as for kind in ("occupancy", "parametric")}  # what each model is scored as
 DEFAULT_IDS = {"occupancy": "q3_implicit", "parametric": "q3_parametric"}  # the training scripts' default --id
 
 
@@ -61,22 +65,22 @@ def check_args(args):
     if args.id is None:
         args.id = DEFAULT_IDS[args.model_type]
     if args.type not in TYPES[args.model_type]:
-        raise SystemExit(f"error: --model_type {args.model_type} is scored as --type {' or '.join(TYPES[args.model_type])}, "
+        raise InputError(f"--model_type {args.model_type} is scored as --type {' or '.join(TYPES[args.model_type])}, "
                          f"not {args.type}")
     if args.model_type == "occupancy" and args.n_points is not None:
-        raise SystemExit("error: --n_points applies to --model_type parametric; the occupancy grid's size is --eval_res")
+        raise InputError("--n_points applies to --model_type parametric; the occupancy grid's size is --eval_res")
     if args.model_type == "parametric" and args.eval_res is not None:
-        raise SystemExit("error: --eval_res applies to --model_type occupancy; the parametric grid's size is --n_points")
+        raise InputError("--eval_res applies to --model_type occupancy; the parametric grid's size is --n_points")
     if args.isovalue != "auto":
         iso_shift(args.isovalue)  # its range check, before any loading
     if args.model_type == "parametric" and args.isovalue != 0.5:
-        raise SystemExit("error: --isovalue applies to --model_type occupancy; a parametric surface has no level to cut")
+        raise InputError("--isovalue applies to --model_type occupancy; a parametric surface has no level to cut")
     if args.eval_res is not None and args.eval_res < 2:
-        raise SystemExit(f"error: --eval_res must be at least 2, not {args.eval_res}")
+        raise InputError(f"--eval_res must be at least 2, not {args.eval_res}")
     if args.n_points is not None and args.n_points < 1:
-        raise SystemExit(f"error: --n_points must be positive, not {args.n_points}")
+        raise InputError(f"--n_points must be positive, not {args.n_points}")
     if args.chunk < 1:
-        raise SystemExit(f"error: --chunk must be at least 1, not {args.chunk}; pass --chunk 65536 or less for less memory")
+        raise InputError(f"--chunk must be at least 1, not {args.chunk}; pass --chunk 65536 or less for less memory")
     check_eval_args(args)
 
 
@@ -89,7 +93,7 @@ def main(args):
     n_points = None
     if args.model_type == "parametric":
         n_points = args.n_points if args.n_points is not None else train_args.n_points
-    name = iso_name(f"occupancy_{eval_res}", args.isovalue)
+    name = metrics_name(args.type, args.model_type, eval_res, args.isovalue)
     choice = {}
     if args.isovalue == "auto":
         args.isovalue, scores = choose_isovalue(model, args.type, device, args, train_args.load_feat,
@@ -99,10 +103,9 @@ def main(args):
     if args.model_type == "occupancy":
         setting = {"eval_res": eval_res, "isovalue": args.isovalue, **choice}
     else:
-        name, setting = f"parametric_{args.type}", {"n_points": model.grid_side(n_points) ** 2 * len(model.patches),
-                                                     "n_patches": len(model.patches)}
+        setting = {"n_points": model.grid_side(n_points) ** 2 * len(model.patches), "n_patches": len(model.patches)}
 
-    dataset, loader, out_dir, vis_dir = test_data(args, train_args.load_feat)
+    dataset, loader, out_dir, vis_dir = evaluated_split(args, train_args.load_feat)
     results, per_second = evaluate(predict, loader, device, vis_dir, args.vis_freq, title=f"{args.id} {name}")
     summary, path = write_metrics(results, out_dir, name, {
         "id": args.id, "model_type": args.model_type, "type": args.type, **setting,
@@ -114,4 +117,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    main(get_args_parser().parse_args())
+    cli.run(main, get_args_parser().parse_args())

@@ -5,12 +5,10 @@ all score through these functions, so every number in a table is measured the sa
 the prediction against 10k fixed ground-truth points (metrics.f1_scores), in the object frame,
 nothing re-centred.
 """
-import json
 import math
 import os
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from pytorch3d.structures import Meshes
@@ -19,13 +17,13 @@ from tqdm import tqdm
 
 import cli
 import visualize
+from cli import InputError, check_at_least
 from dataset_location import resolve_dataset_dir
 from metrics import N_EVAL_POINTS, N_IOU_POINTS, THRESHOLDS, f1_scores, occupancy_iou, sample_surfaces
 from model import OccupancyNetwork, ParametricNetwork
 from occupancy import training_labels
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import split_names
-from runtime import atomic_write
 from utils_vox import VOX_SIZE, voxels_to_meshes
 
 
@@ -43,16 +41,14 @@ def add_common_eval_args(p):
 
 def check_eval_args(args):
     """One-line errors for the common flags, before the checkpoint is loaded or any folder is created."""
-    for flag, minimum in (("batch_size", 1), ("num_workers", 0), ("vis_freq", 0)):
-        value = getattr(args, flag)
-        if value < minimum:
-            raise SystemExit(f"error: --{flag} must be at least {minimum}, not {value}; pass --{flag} {minimum} or more")
+    check_at_least(args, "batch_size")
+    check_at_least(args, "num_workers", "vis_freq", minimum=0)
     if not os.path.isfile(args.checkpoint_path):
-        raise SystemExit(f"error: --checkpoint_path {args.checkpoint_path} does not exist; pass the path printed at "
+        raise InputError(f"--checkpoint_path {args.checkpoint_path} does not exist; pass the path printed at "
                          "the end of training")
     splits = split_names(resolve_dataset_dir(args.dataset_dir))
     if args.split not in splits:
-        raise SystemExit(f"error: --split {args.split} is not in the dataset's split file; choose one of {', '.join(splits)}")
+        raise InputError(f"--split {args.split} is not in the dataset's split file; choose one of {', '.join(splits)}")
 
 
 def prediction_points(pred, kind, first_index):
@@ -111,14 +107,6 @@ def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, i
         return points, lengths, [visualize.pred_shape(pred, i, kind) for i in range(len(lengths))], volume
 
     return predict
-
-
-def occupancy_logits(model, feat, eval_res=32, chunk=65536):
-    """(B, R, R, R) logits of a model with an inside: the voxel decoder's 32^3 grid, or an occupancy network
-    queried at the eval_res^3 voxel centres, `chunk` points at a time."""
-    if isinstance(model, OccupancyNetwork):
-        return model.grid_logits(feat, eval_res, chunk)
-    return model.decoder(feat)
 
 
 def grid_probability(probs, points):
@@ -193,53 +181,6 @@ def evaluate(predict, loader, device, vis_dir=None, vis_freq=0, title=""):
     return {k: torch.cat(v) for k, v in results.items()}, per_second
 
 
-def bootstrap_ci(values, n_resamples=2000, level=0.95, seed=0):
-    """Percentile bootstrap interval of the mean of each column of values (N, T): (T, 2) [lo, hi].
-
-    The N examples are resampled with replacement n_resamples times (a fixed seed, so a rerun gives the
-    same interval); the interval holds the central `level` of the resampled means. It measures how much
-    the average would move with another draw of test chairs of the same kind, nothing else (not the
-    training run's randomness).
-    """
-    values = np.asarray(values, dtype=np.float64)  # (N, T)
-    idx = np.random.default_rng(seed).integers(0, len(values), size=(n_resamples, len(values)))  # (R, N)
-    means = values[idx].mean(1)  # (R, T)
-    tail = (1 - level) / 2 * 100
-    return np.percentile(means, [tail, 100 - tail], axis=0).T  # (T, 2)
-
-
-def write_metrics(results, out_dir, name, info):
-    """metrics_{name}.json (averages per threshold, their 95 % bootstrap intervals, per-example F1; the
-    volumetric IoUs where the results have them) and the F1-vs-threshold plot."""
-    avg = {k: v.mean(0).tolist() for k, v in results.items()}
-    ci = bootstrap_ci(results["f1"]).tolist()  # (T, 2)
-    at = THRESHOLDS.index(0.05)
-    summary = {
-        "name": name,
-        **info,
-        "n_examples": len(results["f1"]),
-        "thresholds": list(THRESHOLDS),
-        "avg_precision": avg["precision"],
-        "avg_recall": avg["recall"],
-        "avg_f1": avg["f1"],
-        "avg_f1@0.05": avg["f1"][at],
-        "f1_ci95": ci,
-        "f1_ci95@0.05": ci[at],
-        "per_example_f1@0.05": results["f1"][:, at].tolist(),
-        "per_example_f1": results["f1"].tolist(),
-    }
-    for key in ("iou_32", "iou_points"):  # volumetric IoU, for predictions with an inside
-        if key in results:
-            summary[f"avg_{key}"] = avg[key]
-            summary[f"{key}_ci95"] = bootstrap_ci(results[key][:, None].numpy())[0].tolist()
-            summary[f"per_example_{key}"] = results[key].tolist()
-    path = os.path.join(out_dir, f"metrics_{name}.json")
-    atomic_write(path, lambda tmp: json.dump(summary, open(tmp, "w"), indent=1))
-    visualize.save_f1_curve({name: avg["f1"]}, THRESHOLDS, os.path.join(out_dir, f"eval_{name}.png"),
-                            title=f"{info.get('id', '')} {name}: avg F1 vs threshold")
-    return summary, path
-
-
 # Steps of 0.05: an occupancy network's chair is thin everywhere (no query lies far inside it), so its
 # probabilities peak near 0.8 and F1 moves by 10 between 0.75 and 0.8; steps of 0.1 missed its best cut.
 ISO_CANDIDATES = tuple(round(0.05 * k, 2) for k in range(1, 20))  # 0.05 ... 0.95
@@ -260,7 +201,7 @@ def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=655
     Returns (isovalue, {candidate: F1}).
     """
     if "val" not in split_names(resolve_dataset_dir(args.dataset_dir)):
-        raise SystemExit("error: --isovalue auto chooses on the val split, and the dataset's split file has none; "
+        raise InputError("--isovalue auto chooses on the val split, and the dataset's split file has none; "
                          "pass a number (0.5 is the writeup's)")
     _, loader = split_loader(args, "val", load_feat)
     at = THRESHOLDS.index(0.05)
@@ -268,7 +209,7 @@ def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=655
     for batch in tqdm(loader, desc="val isovalues", dynamic_ncols=True):
         with torch.no_grad():
             feat = model.encode_batch(batch, device)  # (B, C), or more (OccupancyNetwork.encode)
-            logits = occupancy_logits(model, feat, eval_res, chunk)  # (B, R, R, R)
+            logits = model.grid_logits(feat, eval_res, chunk)  # (B, R, R, R)
             gt = batch["points"].to(device)  # (B, P, 3)
             for t in ISO_CANDIDATES:
                 points, lengths = prediction_points(logits - iso_shift(t), kind, seen)
@@ -285,28 +226,8 @@ def iso_shift(isovalue):
     """The logit of --isovalue: logits minus it cross 0 (probability 0.5) where the probability is the isovalue,
     so marching cubes, the metrics and the pictures all cut the surface at that level."""
     if not 0 < isovalue < 1:
-        raise SystemExit(f"error: --isovalue must be strictly between 0 and 1, not {isovalue}")
+        raise InputError(f"--isovalue must be strictly between 0 and 1, not {isovalue}")
     return math.log(isovalue / (1 - isovalue))
-
-
-def iso_name(name, isovalue):
-    """metrics_{name}.json: a non-default isovalue (or auto) gets its own file instead of overwriting the default's."""
-    return name if isovalue == 0.5 else f"{name}_iso{isovalue}" if isovalue == "auto" else f"{name}_iso{isovalue:g}"
-
-
-def print_summary(summary, path, per_second, device):
-    """The evaluators' last lines: F1 at every threshold and avg F1@0.05, each with its 95 % bootstrap interval."""
-    print(" ".join(f"F1@{t}={v:.2f} [{lo:.2f}, {hi:.2f}]"
-                   for t, v, (lo, hi) in zip(THRESHOLDS, summary["avg_f1"], summary["f1_ci95"])))
-    lo, hi = summary["f1_ci95@0.05"]
-    print(f"{summary['name']}: avg F1@0.05 = {summary['avg_f1@0.05']:.3f} [{lo:.3f}, {hi:.3f}] (95 % bootstrap "
-          f"interval) over {summary['n_examples']} {summary.get('split', 'test')} examples "
-          f"({per_second:.1f} examples/s on {device})")
-    for key, grid in (("iou_32", "the 32^3 grid"), ("iou_points", f"{N_IOU_POINTS} points in the cube")):
-        if f"avg_{key}" in summary:
-            lo, hi = summary[f"{key}_ci95"]
-            print(f"{summary['name']}: volumetric IoU on {grid} = {summary[f'avg_{key}']:.1f} [{lo:.1f}, {hi:.1f}]")
-    print(f"wrote {path}")
 
 
 def split_loader(args, split, load_feat):
@@ -316,7 +237,7 @@ def split_loader(args, split, load_feat):
                                collate_fn=collate_batched_R2N2)
 
 
-def test_data(args, load_feat):
+def evaluated_split(args, load_feat):
     """The evaluated split in a fixed order, and the output folders {output_dir}/{id}/ and its vis/ (created only
     once the split has loaded, so a dataset error leaves no folders)."""
     dataset, loader = split_loader(args, args.split, load_feat)

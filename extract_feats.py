@@ -35,8 +35,7 @@ def main():
     p.add_argument("--overwrite", action="store_true", help="replace existing feats.npy files")
     cli.add_device_and_dataset_args(p)
     args = p.parse_args()
-    if args.batch_size < 1:
-        p.error(f"--batch_size must be at least 1, not {args.batch_size}")
+    cli.check_at_least(args, "batch_size")
     if args.checkpoint_path and not os.path.isfile(args.checkpoint_path):
         p.error(f"--checkpoint_path {args.checkpoint_path} does not exist")
     dataset_dir = resolve_dataset_dir(args.dataset_dir)  # before the encoder (and any download)
@@ -45,7 +44,7 @@ def main():
     if args.checkpoint_path:
         model, train_args, _ = load_model(args.checkpoint_path, device)
         if model.encoder is None:
-            raise SystemExit(f"error: {args.checkpoint_path} was trained on features (--load_feat) and has no encoder")
+            raise cli.InputError(f"{args.checkpoint_path} was trained on features (--load_feat) and has no encoder")
         encoder = model.encoder
     else:
         encoder = ImageEncoder(args.arch, args.pretrained)
@@ -65,7 +64,7 @@ def main():
         try:
             images = np.stack([read_png(view_png(dataset_dir, model_id, v)) for v in range(n_views)])
         except ValueError as e:
-            raise SystemExit(f"error: {e}") from None
+            raise cli.InputError(str(e)) from None
         assert images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, 3)
         feats = []
         with torch.no_grad():
@@ -79,4 +78,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

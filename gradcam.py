@@ -104,17 +104,17 @@ def save_pictures(out_dir, name, args, batch, pred, maps, shares, error, title):
 
 def main(args):
     if args.max_iter < 1:
-        raise SystemExit(f"error: --max_iter {args.max_iter}: it is the number of test examples to explain; pass 1 or more")
+        raise cli.InputError(f"--max_iter {args.max_iter}: it is the number of test examples to explain; pass 1 or more")
     if not os.path.isfile(args.checkpoint_path):
-        raise SystemExit(f"error: --checkpoint_path {args.checkpoint_path} does not exist; pass the path printed at the "
-                         "end of train_model.py")
+        raise cli.InputError(f"--checkpoint_path {args.checkpoint_path} does not exist; pass the path printed at the "
+                             "end of train_model.py")
     resolve_dataset_dir(args.dataset_dir)  # a wrong dataset is one line, before anything is loaded or written
     device = pick_device(args.device)
     seed_everything(args.seed)
     model, train_args, ckpt = load_model(args.checkpoint_path, device, expect={"type": args.type, "model_type": None})
     if train_args.load_feat:
-        raise SystemExit(f"error: {args.checkpoint_path} was trained on precomputed features (--load_feat), so it has "
-                         "no image encoder to explain; train without --load_feat")
+        raise cli.InputError(f"{args.checkpoint_path} was trained on precomputed features (--load_feat), so it has "
+                             "no image encoder to explain; train without --load_feat")
     layer = find_layer(model, args.target_layer)
     net = ChannelsFirst(model)
     faces = model.decoder.template_faces if args.type == "mesh" else None
@@ -174,4 +174,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    main(get_args_parser().parse_args())
+    cli.run(main, get_args_parser().parse_args())

@@ -85,21 +85,23 @@ def chamfer_to_samples(pred_points, surface):
     return chamfer_loss(pred_points, gt)
 
 
-def single_view_loss(pred, batch, args):
+def single_view_loss(pred, batch, kind, n_points=1000, w_chamfer=1.0, w_smooth=0.1, balanced=False):
     """The training loss of train_model.py's models and its unweighted terms (detached, for the log).
 
-    pred: (B, 32, 32, 32) voxel logits, (B, n_points, 3) points, or a Meshes of B meshes, as args.type says;
-    batch["voxels"] (B, 32, 32, 32) and batch["points"] (B, P, 3) on pred's device.
+    pred: (B, 32, 32, 32) voxel logits, (B, n_points, 3) points, or a Meshes of B meshes, as `kind` (vox, point,
+    mesh) says; batch["voxels"] (B, 32, 32, 32) and batch["points"] (B, P, 3) on pred's device. vox: BCE
+    (balanced: class_balanced_weight); point: w_chamfer x chamfer; mesh: that on n_points points sampled on the
+    mesh plus w_smooth x Laplacian smoothing.
     """
-    if args.type == "vox":
-        loss = voxel_loss(pred, batch["voxels"], balanced=getattr(args, "vox_loss", "bce") == "balanced")
+    if kind == "vox":
+        loss = voxel_loss(pred, batch["voxels"], balanced=balanced)
         return loss, {"bce": loss.detach()}
-    if args.type == "point":
+    if kind == "point":
         chamfer = chamfer_to_samples(pred, batch["points"])
-        return args.w_chamfer * chamfer, {"chamfer": chamfer.detach()}
-    chamfer = chamfer_to_samples(sample_points_from_meshes(pred, args.n_points), batch["points"])
+        return w_chamfer * chamfer, {"chamfer": chamfer.detach()}
+    chamfer = chamfer_to_samples(sample_points_from_meshes(pred, n_points), batch["points"])
     smooth = smoothness_loss(pred)
-    return args.w_chamfer * chamfer + args.w_smooth * smooth, {"chamfer": chamfer.detach(), "smooth": smooth.detach()}
+    return w_chamfer * chamfer + w_smooth * smooth, {"chamfer": chamfer.detach(), "smooth": smooth.detach()}
 
 
 def occupancy_loss(logits, labels, balanced=False):

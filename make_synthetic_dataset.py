@@ -14,6 +14,7 @@ without it, so a loader or metric can be tried on messy meshes of the very same 
 import argparse
 import time
 
+import cli
 from synthetic_dataset import build_dataset
 
 
@@ -38,4 +39,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

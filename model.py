@@ -1,9 +1,6 @@
-"""Networks: an image encoder and one decoder per 3D representation."""
-import contextlib
-import io
-import os
-import socket
-import sys
+"""Networks: an image encoder, one decoder per 3D representation, and the table of model kinds that builds them
+from a ModelArgs (what a checkpoint stores as `model_args`)."""
+import dataclasses
 
 import torch
 import torch.nn as nn
@@ -12,6 +9,7 @@ import torchvision
 from pytorch3d.structures import Meshes
 from pytorch3d.utils import ico_sphere
 
+from imagenet import encoder_weights
 from utils_vox import voxel_centers
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -19,44 +17,27 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 ARCHS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048}
 
 
-def imagenet_cache_path(arch):
-    """Where torch hub keeps (and looks for) torchvision's ImageNet weights of `arch`."""
-    url = torchvision.models.get_model_weights(arch).IMAGENET1K_V1.url
-    return os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(url))
+@dataclasses.dataclass
+class ModelArgs:
+    """Everything a network is built from (nanoGPT's GPTConfig): the training scripts make it from their flags,
+    the checkpoint stores it as `model_args`, and build_model reads nothing else, so an evaluator rebuilds the
+    network from the file alone. The fields a kind does not use (KINDS[kind].uses) stay None."""
+    kind: str  # a key of KINDS: vox, point, mesh (train_model.py), occupancy, parametric (writeup section 3)
+    arch: str = "resnet18"  # the encoder, a key of ARCHS
+    load_feat: bool = False  # the network reads precomputed (B, C) features: no encoder
+    n_points: int = None  # point: points predicted
+    ico_level: int = None  # mesh: subdivision level of the ico-sphere deformed
+    decoder: str = None  # occupancy: simple, cbn, grid or pixel (OCCUPANCY_DECODERS)
+    n_patches: int = None  # parametric: square patches, each with its own MLP
+    refine: str = None  # parametric: none, or pixel (PixelRefine)
 
-
-def no_weights_error(arch, why):
-    """The one line --pretrained yes stops with when the weights cannot be had: where to put the file."""
-    url = torchvision.models.get_model_weights(arch).IMAGENET1K_V1.url
-    return (f"error: --pretrained yes, but there are no ImageNet weights for {arch} ({why}); download {url} "
-            f"to {imagenet_cache_path(arch)}, or pass --pretrained auto or no")
-
-
-def imagenet_state_dict(arch, timeout=30):
-    """(state_dict, None) of torchvision's ImageNet weights for `arch`, or (None, why not).
-
-    torch hub's cache ($TORCH_HOME/hub/checkpoints) first; otherwise one quiet download attempt (no
-    progress bar, and torch hub's "Downloading: URL" line, on stdout or stderr by version, is swallowed) whose network
-    calls give up after `timeout` seconds, so an offline machine sees only the caller's one-line note.
-    """
-    weights = torchvision.models.get_model_weights(arch).IMAGENET1K_V1
-    cached = imagenet_cache_path(arch)
-    if os.path.isfile(cached):
-        try:
-            return torch.load(cached, map_location="cpu", weights_only=True), None
-        except Exception as e:  # a truncated or corrupt file
-            return None, f"{cached} is unreadable ({type(e).__name__}); delete it"
-    old_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            state = weights.get_state_dict(progress=False, check_hash=True)
-        print(f"note: downloaded the ImageNet weights of {arch} to {cached}", file=sys.stderr)
-        return state, None
-    except Exception as e:  # offline, blocked, a proxy's error page, a hash mismatch
-        return None, f"not in torch hub's cache and the download failed: {type(e).__name__}"
-    finally:
-        socket.setdefaulttimeout(old_timeout)
+    @classmethod
+    def from_flags(cls, kind, flags):
+        """From a dict of a run's flags (vars(args)): arch, load_feat and the fields this kind uses."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown model kind {kind}")
+        return cls(kind, flags.get("arch", "resnet18"), flags.get("load_feat", False),
+                   **{name: flags[name] for name in KINDS[kind].uses})
 
 
 class ImageEncoder(nn.Module):
@@ -64,7 +45,7 @@ class ImageEncoder(nn.Module):
 
     pretrained: "yes" needs the ImageNet weights (from torch hub's cache or a download), "no" starts
     from random weights, "auto" uses the weights when they can be had and otherwise says so in one
-    line and starts from random weights (see imagenet_state_dict).
+    line and starts from random weights (imagenet.encoder_weights).
     """
 
     def __init__(self, arch="resnet18", pretrained="auto"):
@@ -72,17 +53,10 @@ class ImageEncoder(nn.Module):
         if arch not in ARCHS:
             raise ValueError(f"--arch {arch} is not supported; choose one of {', '.join(ARCHS)}")
         net = getattr(torchvision.models, arch)(weights=None)
-        self.pretrained = False
-        if pretrained in ("auto", "yes"):
-            state, why = imagenet_state_dict(arch)
-            if state is not None:
-                net.load_state_dict(state)
-                self.pretrained = True
-            elif pretrained == "yes":
-                raise SystemExit(no_weights_error(arch, why))
-            else:
-                print(f"note: no ImageNet weights for {arch} ({why}); the encoder starts from random weights "
-                      f"(--pretrained no skips the try; {imagenet_cache_path(arch)} is where they go)", file=sys.stderr)
+        state = encoder_weights(arch, pretrained)
+        if state is not None:
+            net.load_state_dict(state)
+        self.pretrained = state is not None
         self.features = nn.Sequential(*list(net.children())[:-1])  # up to global average pooling
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
@@ -114,16 +88,15 @@ def fourier_features(x, freqs):
 
 
 class ImageConditioned(nn.Module):
-    """The common front of every model: an ImageEncoder, or none when training on precomputed features.
+    """The common front of every model: an ImageEncoder (its weights as `pretrained` says), or none when the
+    network reads precomputed features (ModelArgs.load_feat)."""
 
-    Reads `arch`, `pretrained` and `load_feat` from the run's args (stored in every checkpoint).
-    """
-
-    def __init__(self, args):
+    def __init__(self, cfg, pretrained="no"):
         super().__init__()
-        self.load_feat = getattr(args, "load_feat", False)
-        self.feat_dim = ARCHS[args.arch]
-        self.encoder = None if self.load_feat else ImageEncoder(args.arch, getattr(args, "pretrained", "auto"))
+        self.cfg = cfg
+        self.load_feat = cfg.load_feat
+        self.feat_dim = ARCHS[cfg.arch]
+        self.encoder = None if self.load_feat else ImageEncoder(cfg.arch, pretrained)
 
     def encode(self, images_or_feats):
         """(B, 137, 137, 3) images, or (B, C) features with --load_feat -> (B, C)."""
@@ -199,28 +172,23 @@ class MeshDecoder(nn.Module):
 
 
 class SingleViewto3D(ImageConditioned):
-    """Image (or precomputed feature) -> voxel logits, points or a mesh, as `args.type` says.
+    """Image (or precomputed feature) -> voxel logits, points or a mesh (writeup 2.1-2.3): the encoder and
+    the decoder KINDS gives for cfg.kind."""
 
-    The constructor reads only settings stored in every checkpoint's args, so an evaluator can
-    rebuild the network from the checkpoint alone.
-    """
-
-    def __init__(self, args):
-        super().__init__(args)
-        self.type = args.type
-        feat_dim = self.feat_dim
-        if args.type == "vox":
-            self.decoder = VoxelDecoder(feat_dim)
-        elif args.type == "point":
-            self.decoder = PointDecoder(args.n_points, feat_dim)
-        elif args.type == "mesh":
-            self.decoder = MeshDecoder(args.ico_level, feat_dim)
-        else:
-            raise ValueError(f"unknown --type {args.type}")
+    def __init__(self, cfg, pretrained="no"):
+        super().__init__(cfg, pretrained)
+        self.decoder = KINDS[cfg.kind].decoder(cfg, self.feat_dim)
 
     def forward(self, images_or_feats):
         """(B, 137, 137, 3) images, or (B, 512) features with --load_feat -> the decoder's output."""
         return self.decoder(self.encode(images_or_feats))
+
+    def grid_logits(self, feat, res=32, chunk=None):
+        """The voxel decoder's (B, 32, 32, 32) logits from encode's feature: what OccupancyNetwork.grid_logits
+        gives at res 32, so the evaluators cut and score both alike."""
+        if res != 32:
+            raise ValueError(f"the voxel decoder predicts a 32^3 grid, not {res}^3")
+        return self.decoder(feat)
 
 
 def model_input(batch, load_feat, device):
@@ -431,26 +399,17 @@ class PixelOccupancyDecoder(GridOccupancyDecoder):
 class OccupancyNetwork(ImageConditioned):
     """Image (or precomputed feature) + 3D query points -> occupancy logits (writeup 3.1).
 
-    Built from the checkpoint's args alone: arch, pretrained, load_feat, decoder ("simple", "cbn", "grid" or
-    "pixel").
+    cfg.decoder chooses the decoder: simple, cbn, grid or pixel (OCCUPANCY_DECODERS).
     Points are in the object frame; the shape lives in the cube [-0.5, 0.5]^3 of utils_vox.
     """
 
-    def __init__(self, args):
-        super().__init__(args)
-        feat_dim = self.feat_dim
-        if args.decoder == "simple":
-            self.decoder = SimpleOccupancyDecoder(feat_dim)
-        elif args.decoder == "cbn":
-            self.decoder = CBNOccupancyDecoder(feat_dim)
-        elif args.decoder == "grid":
-            self.decoder = GridOccupancyDecoder(feat_dim)
-        elif args.decoder == "pixel":
-            if self.encoder is None:
-                raise ValueError("the pixel decoder samples the images themselves, not precomputed features")
-            self.decoder = PixelOccupancyDecoder(feat_dim, map_widths(args.arch))
-        else:
-            raise ValueError(f"unknown --decoder {args.decoder}")
+    def __init__(self, cfg, pretrained="no"):
+        super().__init__(cfg, pretrained)
+        if cfg.decoder not in OCCUPANCY_DECODERS:
+            raise ValueError(f"unknown --decoder {cfg.decoder}")
+        if cfg.decoder == "pixel" and self.encoder is None:
+            raise ValueError("the pixel decoder samples the images themselves, not precomputed features")
+        self.decoder = OCCUPANCY_DECODERS[cfg.decoder](cfg, self.feat_dim)
 
     def encode(self, images_or_feats, view=None):
         """As ImageConditioned.encode; the pixel decoder also keeps the early feature maps and the (B, 4, 4)
@@ -487,7 +446,7 @@ class OccupancyNetwork(ImageConditioned):
         """Logits on the res^3 voxel centres of the canonical cube: feat of encode -> (B, res, res, res).
 
         The grid is in the voxel frame of utils_vox (axes z, y, x), so utils_vox.voxels_to_meshes and
-        eval_model.prediction_points read it like a voxel prediction.
+        evaluation.prediction_points read it like a voxel prediction.
         """
         first = feat[0] if isinstance(feat, tuple) else feat  # (B, C)
         b = len(first)
@@ -547,21 +506,20 @@ class ParametricNetwork(ImageConditioned):
     (u, v) of the square, together with the image feature, to a 3D point. Because the MLPs work point by
     point, any number of points can be drawn: random UV points in training, a regular UV grid at test
     time, whose triangulation gives a mesh. refine "pixel" adds a PixelRefine step after the patches (it
-    needs each view's camera and the images themselves); the triangulation is unchanged. Built from the
-    checkpoint's args: arch, pretrained, load_feat, n_patches, refine (older checkpoints: "none").
+    needs each view's camera and the images themselves); the triangulation is unchanged. cfg.n_patches and
+    cfg.refine say which.
     """
 
-    def __init__(self, args):
-        super().__init__(args)
-        self.patches = nn.ModuleList([AtlasPatch(self.feat_dim) for _ in range(args.n_patches)])
-        refine = getattr(args, "refine", "none")
-        if refine not in ("none", "pixel"):
-            raise ValueError(f"unknown --refine {refine}")
+    def __init__(self, cfg, pretrained="no"):
+        super().__init__(cfg, pretrained)
+        self.patches = nn.ModuleList([AtlasPatch(self.feat_dim) for _ in range(cfg.n_patches)])
+        if cfg.refine not in ("none", "pixel"):
+            raise ValueError(f"unknown --refine {cfg.refine}")
         self.refine = None
-        if refine == "pixel":
+        if cfg.refine == "pixel":
             if self.encoder is None:
                 raise ValueError("--refine pixel samples the images themselves, not precomputed features")
-            self.refine = PixelRefine(self.feat_dim, map_widths(args.arch))
+            self.refine = PixelRefine(self.feat_dim, map_widths(cfg.arch))
 
     def encode(self, images_or_feats, view=None):
         """As ImageConditioned.encode; with refine "pixel" also the early feature maps and the (B, 4, 4)
@@ -627,11 +585,38 @@ class ParametricNetwork(ImageConditioned):
         return verts, faces
 
 
-def build_model(args):
-    """The network a run's args describe: section 3's by `model_type`, else SingleViewto3D by `type`."""
-    model_type = getattr(args, "model_type", None)
-    if model_type == "occupancy":
-        return OccupancyNetwork(args)
-    if model_type == "parametric":
-        return ParametricNetwork(args)
-    return SingleViewto3D(args)
+OCCUPANCY_DECODERS = {  # --decoder of q3_train_implicit.py: (ModelArgs, feature width) -> decoder
+    "simple": lambda cfg, width: SimpleOccupancyDecoder(width),
+    "cbn": lambda cfg, width: CBNOccupancyDecoder(width),
+    "grid": lambda cfg, width: GridOccupancyDecoder(width),
+    "pixel": lambda cfg, width: PixelOccupancyDecoder(width, map_widths(cfg.arch)),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """One kind of model: the network that makes it, what the evaluators score its output as, the ModelArgs
+    fields it reads, and the script that trains it."""
+    network: type  # built as network(ModelArgs, pretrained)
+    scored_as: tuple  # representations of its output: vox (a grid of logits), point, mesh
+    uses: tuple = ()  # ModelArgs fields beyond arch and load_feat
+    decoder: object = None  # SingleViewto3D's decoder: (ModelArgs, feature width) -> nn.Module
+    script: str = "train_model.py"
+
+
+# The model kinds. A new representation is a decoder and a row here; its output is scored through one of the
+# representations of evaluation.prediction_points and drawn by visualize.render_shape.
+KINDS = {
+    "vox": Kind(SingleViewto3D, ("vox",), (), lambda cfg, width: VoxelDecoder(width)),
+    "point": Kind(SingleViewto3D, ("point",), ("n_points",), lambda cfg, width: PointDecoder(cfg.n_points, width)),
+    "mesh": Kind(SingleViewto3D, ("mesh",), ("ico_level",), lambda cfg, width: MeshDecoder(cfg.ico_level, width)),
+    "occupancy": Kind(OccupancyNetwork, ("vox",), ("decoder",), script="q3_train_implicit.py"),
+    "parametric": Kind(ParametricNetwork, ("point", "mesh"), ("n_patches", "refine"), script="q3_train_parametric.py"),
+}
+
+
+def build_model(cfg, pretrained="no"):
+    """The network a ModelArgs describes; the encoder's weights as --pretrained says (a checkpoint's come later)."""
+    if cfg.kind not in KINDS:
+        raise ValueError(f"unknown model kind {cfg.kind}")
+    return KINDS[cfg.kind].network(cfg, pretrained)

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from cli import InputError
 from runtime import remove_stale_tmp
 
 
@@ -97,11 +98,6 @@ def winding_number(points, verts, faces, pairs_per_chunk=2 ** 18):
     return torch.cat(out).to(points.dtype)
 
 
-def winding_inside(points, verts, faces):
-    """Exact inside test of a closed mesh (or a union of closed parts): (P, 3) points -> (P,) bool, winding number > 1/2."""
-    return winding_number(points, verts, faces) > 0.5
-
-
 _CLOSED = {}  # (model_id, face count) -> is_closed(its faces): a torch.unique over 3F edges, the same answer every epoch
 
 
@@ -115,7 +111,7 @@ def mesh_labels(model_id, verts, faces, points, mode, device):
         _CLOSED[key] = is_closed(faces)
     if not _CLOSED[key]:
         if mode == "mesh":
-            raise SystemExit(f"error: --labels mesh, but the mesh of {model_id} is not closed "
+            raise InputError(f"--labels mesh, but the mesh of {model_id} is not closed "
                              f"(some edge is not shared by exactly two triangles); use --labels auto or voxels")
         return None
     # On CPU chunks of 2^18 point-face pairs keep the temporaries in cache; on a GPU, 2^24 pairs
@@ -157,7 +153,7 @@ class QueryPool:
 
     def __init__(self, dataset, sigma, mode, size=POOL_SIZE):
         if size < 2 or size % 2:
-            raise SystemExit(f"error: --query_pool must be an even number of queries per chair (or 0), not {size}")
+            raise InputError(f"--query_pool must be an even number of queries per chair (or 0), not {size}")
         self.size = size
         folder = os.path.join(dataset.cache_dir, f"queries_{mode}_{sigma:g}_{size}")
         key = f"{dataset.cache_key} {mode} {sigma!r} {size}"

@@ -27,11 +27,13 @@ import argparse
 
 import torch
 
+import cli
+from cli import InputError, check_at_least
 from losses import occupancy_loss, voxel_loss
-from model import OccupancyNetwork, model_input, view_matrix
+from model import ModelArgs, build_model, model_input, view_matrix
 from occupancy import NEAR_SIGMA, POOL_SIZE, QueryPool, sample_query_points, training_labels
-from training import (RunFolder, add_common_args, autocast, check_common_args, check_positive, distribute, float32,
-                      grad_scaler, setup, train_loader)
+from training import (RunFolder, add_common_args, autocast, averaged_weights, check_common_args, distribute, due,
+                      float32, grad_scaler, moving_average, precise_bn, setup, train_loader)
 from visualize import gt_shape
 
 
@@ -64,32 +66,33 @@ def get_args_parser():
 
 def train(args):
     check_common_args(args, "implicit")  # before the run folder, the model or any download exists
-    check_positive(args, "num_points_to_sample")
+    check_at_least(args, "num_points_to_sample")
     if args.voxel_weight < 0 or args.query_pool < 0:
-        raise SystemExit("error: --voxel_weight and --query_pool must not be negative")
+        raise InputError("--voxel_weight and --query_pool must not be negative")
     if args.decoder == "pixel" and args.load_feat:
-        raise SystemExit("error: --decoder pixel samples the images where the camera projects each query; drop --load_feat")
+        raise InputError("--decoder pixel samples the images where the camera projects each query; drop --load_feat")
     if not args.surface_sigma > 0:
-        raise SystemExit(f"error: --surface_sigma must be positive, not {args.surface_sigma}; the default is {NEAR_SIGMA}")
-    args.model_type = "occupancy"  # what eval_q3.py checks and rebuilds
+        raise InputError(f"--surface_sigma must be positive, not {args.surface_sigma}; the default is {NEAR_SIGMA}")
+    args.model_type = "occupancy"  # what eval_q3.py checks
     device = setup(args)  # this process's device (under torchrun: its rank's), seeded
     run = RunFolder(args, "implicit", "occupancy BCE")  # checkpoint_implicit.pth, loss_implicit.csv, vis/implicit_*.png
 
-    model = OccupancyNetwork(args).to(device)
+    cfg = ModelArgs.from_flags("occupancy", vars(args))  # what the checkpoint rebuilds the network from
+    model = build_model(cfg, args.pretrained).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    scaler = grad_scaler(args, device)
-    start_step = run.resume(model, optimizer, scaler, expect={"model_type": "occupancy", "decoder": args.decoder,
-                                                              "arch": args.arch, "load_feat": args.load_feat})
+    scaler = grad_scaler(args, device)  # --amp fp16's loss scaling; a pass-through otherwise
+    ema = moving_average(model, args.ema)  # --ema: the weights' moving average, which the checkpoints hold
+    start_step = run.resume(cfg, model, optimizer, scaler, ema)  # --load_checkpoint
     net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
     pool = QueryPool(dataset, args.surface_sigma, args.labels, args.query_pool) if args.query_pool else None
-    run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device), sample_query_points(
-        batch["points"].to(device), args.num_points_to_sample, args.surface_sigma), view_matrix(batch, device)))  # before each checkpoint
+    bn_pass = (dataset, lambda batch: model(model_input(batch, cfg.load_feat, device), sample_query_points(
+        batch["points"].to(device), args.num_points_to_sample, args.surface_sigma), view_matrix(batch, device)))  # for precise_bn
     run.say(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
             f"({dataset.dataset_dir}) on {device} x {run.world}")
 
-    with run.loop() as steps:
-        for step in steps:
+    with run.saved_on_interrupt(ema, bn_pass):  # Ctrl-C, SIGTERM: the finished steps are saved, exit code 130
+        for step in run.steps():
             batch = next(batches)
             if pool is not None:
                 points, labels, from_mesh = pool.sample(batch["model_index"], args.num_points_to_sample)
@@ -98,7 +101,7 @@ def train(args):
                 surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
                 points = sample_query_points(surface, args.num_points_to_sample, args.surface_sigma)  # (B, Q, 3)
                 labels, from_mesh = training_labels(batch, points, args.labels, device)  # (B, Q)
-            images, view = model_input(batch, args.load_feat, device), view_matrix(batch, device)  # view: (B, 4, 4)
+            images, view = model_input(batch, cfg.load_feat, device), view_matrix(batch, device)  # view: (B, 4, 4)
             with autocast(args, device):
                 # The grid decoder's voxel logits are asked for even at --voxel_weight 0: under DDP every parameter
                 # must take part in the loss.
@@ -112,15 +115,21 @@ def train(args):
             scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
-            run.step_done(loss, terms)
-            if run.main and run.due(args.vis_freq):  # the surface of the 32^3 grid of occupancies
+            if ema is not None:
+                ema.update_parameters(model)
+            run.log(step + 1, loss, terms)  # the loss log every --log_freq steps
+            if run.main and due(step + 1, args.vis_freq):  # the surface of the 32^3 grid of occupancies
                 model.eval()  # batch norm: running statistics, as at test time
                 with torch.no_grad():
                     grid = model.grid_logits(model.encode(images[:1], view[:1]), 32)  # (1, 32, 32, 32)
                 model.train()
                 run.picture(batch, ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"), device)
+            if run.checkpoint_due(step + 1):  # every --save_freq steps and at the end
+                with averaged_weights(model, ema) as raw:  # --ema: the checkpoint holds the average
+                    precise_bn(model, bn_pass, args, step + 1)  # batch norm statistics at the weights saved
+                    run.save(step + 1, ema, raw)
     return run.finish()
 
 
 if __name__ == "__main__":
-    train(get_args_parser().parse_args())
+    cli.run(train, get_args_parser().parse_args())

@@ -21,10 +21,12 @@ import argparse
 
 import torch
 
+import cli
+from cli import InputError
 from losses import chamfer_to_samples
-from model import ParametricNetwork, model_input, view_matrix
-from training import (RunFolder, add_common_args, autocast, check_common_args, distribute, float32, grad_scaler, setup,
-                      train_loader)
+from model import ModelArgs, build_model, model_input, view_matrix
+from training import (RunFolder, add_common_args, autocast, averaged_weights, check_common_args, distribute, due,
+                      float32, grad_scaler, moving_average, precise_bn, setup, train_loader)
 from visualize import gt_shape
 
 
@@ -48,31 +50,31 @@ def get_args_parser():
 def train(args):
     check_common_args(args, "parametric")  # before the run folder, the model or any download exists
     if args.refine == "pixel" and args.load_feat:
-        raise SystemExit("error: --refine pixel samples the images themselves; drop --load_feat")
+        raise InputError("--refine pixel samples the images themselves; drop --load_feat")
     if args.n_patches < 1 or args.n_points < args.n_patches:
-        raise SystemExit(f"error: need 1 <= --n_patches <= --n_points, got --n_patches {args.n_patches} "
+        raise InputError(f"need 1 <= --n_patches <= --n_points, got --n_patches {args.n_patches} "
                          f"--n_points {args.n_points}")
     device = setup(args)  # this process's device (under torchrun: its rank's), seeded
     run = RunFolder(args, "parametric", "parametric chamfer")  # checkpoint_parametric.pth, loss_parametric.csv, ...
 
-    model = ParametricNetwork(args).to(device)
+    cfg = ModelArgs.from_flags("parametric", vars(args))  # what the checkpoint rebuilds the network from
+    model = build_model(cfg, args.pretrained).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    scaler = grad_scaler(args, device)
-    start_step = run.resume(model, optimizer, scaler, expect={"model_type": "parametric", "n_patches": args.n_patches,
-                                                              "refine": args.refine, "arch": args.arch,
-                                                              "load_feat": args.load_feat})
+    scaler = grad_scaler(args, device)  # --amp fp16's loss scaling; a pass-through otherwise
+    ema = moving_average(model, args.ema)  # --ema: the weights' moving average, which the checkpoints hold
+    start_step = run.resume(cfg, model, optimizer, scaler, ema)  # --load_checkpoint
     net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
     camera = (lambda batch: view_matrix(batch, device)) if args.refine == "pixel" else (lambda batch: None)
-    run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device), args.n_points, camera(batch)))  # before each checkpoint
+    bn_pass = (dataset, lambda batch: model(model_input(batch, cfg.load_feat, device), args.n_points, camera(batch)))  # for precise_bn
     run.say(f"training parametric ({args.n_patches} patch{'es' if args.n_patches > 1 else ''}) on {len(dataset)} views "
             f"of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) on {device} x {run.world}")
 
-    with run.loop() as steps:
-        for step in steps:
+    with run.saved_on_interrupt(ema, bn_pass):  # Ctrl-C, SIGTERM: the finished steps are saved, exit code 130
+        for step in run.steps():
             batch = next(batches)
             surface = batch["points"].to(device, non_blocking=True)  # (B, P, 3)
-            images, view = model_input(batch, args.load_feat, device), camera(batch)  # view: (B, 4, 4) or None
+            images, view = model_input(batch, cfg.load_feat, device), camera(batch)  # view: (B, 4, 4) or None
             with autocast(args, device):
                 pred, coarse = net(images, args.n_points, view, with_coarse=True)  # (B, n_points, 3) at random UV points
             # Refining, the patches' points are held to the surface too (as each stage of Pixel2Mesh), so the
@@ -86,15 +88,21 @@ def train(args):
             scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
-            run.step_done(loss, terms)
-            if run.main and run.due(args.vis_freq):  # the triangulated UV grid
+            if ema is not None:
+                ema.update_parameters(model)
+            run.log(step + 1, loss, terms)  # the loss log every --log_freq steps
+            if run.main and due(step + 1, args.vis_freq):  # the triangulated UV grid
                 model.eval()  # batch norm: running statistics, as at test time
                 with torch.no_grad():
                     verts, faces = model.grid_mesh(model.encode(images[:1], None if view is None else view[:1]), args.n_points)  # (1, V, 3), (F, 3)
                 model.train()
                 run.picture(batch, ("mesh", (verts[0], faces)), gt_shape(batch, 0, "mesh"), device)
+            if run.checkpoint_due(step + 1):  # every --save_freq steps and at the end
+                with averaged_weights(model, ema) as raw:  # --ema: the checkpoint holds the average
+                    precise_bn(model, bn_pass, args, step + 1)  # batch norm statistics at the weights saved
+                    run.save(step + 1, ema, raw)
     return run.finish()
 
 
 if __name__ == "__main__":
-    train(get_args_parser().parse_args())
+    cli.run(train, get_args_parser().parse_args())

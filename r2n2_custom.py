@@ -21,6 +21,7 @@ from pytorch3d.structures import Meshes
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
+from cli import InputError
 from dataset_location import resolve_dataset_dir
 from metrics import N_EVAL_POINTS
 from outer_surface import outer_surface_points
@@ -99,7 +100,7 @@ def cache_workers():
     if not value:
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     if not value.isdigit() or int(value) < 1:
-        raise SystemExit(f"error: R2N2_CACHE_WORKERS={value} must be a positive number of processes")
+        raise InputError(f"R2N2_CACHE_WORKERS={value} must be a positive number of processes")
     return int(value)
 
 
@@ -111,7 +112,7 @@ def max_skipped():
     except ValueError:
         share = -1.0
     if not 0 <= share <= 1:
-        raise SystemExit(f"error: R2N2_MAX_SKIPPED={value} must be a share of the models between 0 and 1 (e.g. 0.01)")
+        raise InputError(f"R2N2_MAX_SKIPPED={value} must be a share of the models between 0 and 1 (e.g. 0.01)")
     return share
 
 
@@ -309,8 +310,8 @@ def _run_pool(dataset_dir, models, n_points, build, item_start, lock):
 
     def check():
         if len(skipped) > allowed:
-            raise SystemExit(
-                f"error: {len(skipped)} of the {len(models)} models of the {split} split cannot be used "
+            raise InputError(
+                f"{len(skipped)} of the {len(models)} models of the {split} split cannot be used "
                 f"(more than R2N2_MAX_SKIPPED={max_skipped():g} of them), the last: {skipped[-1]}; fix or remove "
                 f"them (or raise R2N2_MAX_SKIPPED); the models read so far are kept for the next run")
 
@@ -364,7 +365,7 @@ def _assemble(models, build, item_start, key):
             R.append(record["R"])
             T.append(record["T"])
     if not kept:
-        raise SystemExit(f"error: no model of the split could be read ({len(skipped)} skipped, named above)")
+        raise InputError(f"no model of the split could be read ({len(skipped)} skipped, named above)")
     kept_items = np.concatenate([np.arange(item_start[m], item_start[m + 1]) for m in kept])  # (I',)
     if skipped:  # rows of skipped models leave the arrays
         _keep_rows(os.path.join(build, "images.npy"), kept_items)
@@ -424,7 +425,7 @@ def _gather_feats(dataset_dir, cache, model_ids, item_model, item_view):
     files = [model_paths(dataset_dir, m)["feats"] for m in model_ids]
     missing = [f for f in files if not os.path.isfile(f)]
     if missing:
-        raise SystemExit(f"error: --load_feat needs rendering/feats.npy for every model of {dataset_dir} "
+        raise InputError(f"--load_feat needs rendering/feats.npy for every model of {dataset_dir} "
                          f"({len(missing)} missing, e.g. {missing[0]}); write them with `python extract_feats.py` first")
     path = os.path.join(cache, f"feats-{hashlib.sha1(_file_stamps(files)).hexdigest()[:16]}.npy")
     if not os.path.isfile(path):

@@ -17,6 +17,8 @@ import torch
 from PIL import Image
 from pytorch3d.datasets.r2n2.utils import compute_extrinsic_matrix
 
+from cli import InputError
+
 SYNSET = "03001627"  # ShapeNet's chair category
 SPLITS_FILE = f"split_{SYNSET}.json"
 IMAGE_SIZE = 137  # R2N2 renderings are 137 x 137 RGBA
@@ -86,7 +88,7 @@ def _read_split_file(path):
         with open(path) as f:
             return json.load(f)
     except (OSError, json.JSONDecodeError) as e:
-        raise SystemExit(f"error: cannot read split file {path}: {e}") from None
+        raise InputError(f"cannot read split file {path}: {e}") from None
 
 
 def read_split(dataset_dir, split):
@@ -94,22 +96,22 @@ def read_split(dataset_dir, split):
     path = os.path.join(dataset_dir, SPLITS_FILE)
     splits = _read_split_file(path)
     if split not in splits:
-        raise SystemExit(f"error: split '{split}' is not in {path} (it has: {', '.join(splits)})")
+        raise InputError(f"split '{split}' is not in {path} (it has: {', '.join(splits)})")
     models = splits[split].get(SYNSET, {})
     if not models:
-        raise SystemExit(f"error: split '{split}' of {path} has no chairs (synset {SYNSET})")
+        raise InputError(f"split '{split}' of {path} has no chairs (synset {SYNSET})")
     out, missing = [], []
     for model_id, views in models.items():
         if not _MODEL_ID.match(model_id):
-            raise SystemExit(f"error: {path} names model '{model_id}', which is not a plain folder name")
+            raise InputError(f"{path} names model '{model_id}', which is not a plain folder name")
         p = model_paths(dataset_dir, model_id)
         absent = [p[k] for k in ("obj", "binvox", "metadata") if not os.path.isfile(p[k])]
         if absent:
             missing.append(absent[0])
         out.append((model_id, [int(v) for v in views]))
     if missing:
-        raise SystemExit(
-            f"error: split '{split}' of {path} names {len(missing)} model(s) with missing files, e.g. {missing[0]}; "
+        raise InputError(
+            f"split '{split}' of {path} names {len(missing)} model(s) with missing files, e.g. {missing[0]}; "
             "fix the dataset folder or the split file"
         )
     return out

@@ -27,7 +27,8 @@ import time
 import cli
 from dataset_location import resolve_dataset_dir
 from r2n2_layout import read_split
-from report_page import write_page
+from report_page import writeup_metrics, write_page
+from results import BASELINES as BASELINE_NAMES, metrics_name
 from runtime import atomic_write, fast_bf16
 
 REPO = os.path.dirname(os.path.abspath(__file__))
@@ -185,19 +186,20 @@ def main(args):
         ckpts[t] = f"outputs/q2/checkpoint_{t}.pth"
         st.run(f"train_{t}", train(TRAIN[t], t), [ckpts[t], f"outputs/q2/loss_{t}.png"], f"2.{i + 1}",
                resume_ckpt=ckpts[t])
-        st.run(f"eval_{t}", evaluate(EVAL.format(t=t), ckpts[t]), [f"test_outputs/q2/metrics_{t}.json"], f"2.{i + 1}")
+        st.run(f"eval_{t}", evaluate(EVAL.format(t=t), ckpts[t]), [writeup_metrics("q2", metrics_name(t))], f"2.{i + 1}")
         if t == "vox":
-            st.run("eval_vox_auto", evaluate(EVAL_VOX_AUTO, ckpts[t]), ["test_outputs/q2/metrics_vox_isoauto.json"], "2.1")
+            st.run("eval_vox_auto", evaluate(EVAL_VOX_AUTO, ckpts[t]),
+                   [writeup_metrics("q2", metrics_name(t, isovalue="auto"))], "2.1")
     st.run("baselines", with_flags(BASELINES.replace("<ckpt>", ckpts["vox"]), num_workers=workers, device=args.device,
                                    subsample=budget["subsample"]),
-           [f"test_outputs/baselines/metrics_{b}.json" for b in ("constant", "retrieval", "oracle")], "2.4")
-    st.run("compare", "python compare.py " + " ".join(f"test_outputs/q2/metrics_{t}.json" for t in ("vox", "point", "mesh"))
+           [writeup_metrics("baselines", b) for b in BASELINE_NAMES], "2.4")
+    st.run("compare", "python compare.py " + " ".join(writeup_metrics("q2", metrics_name(t)) for t in ("vox", "point", "mesh"))
            + " --out test_outputs/comparison", ["test_outputs/comparison/f1_curves.png"], "2.4")
     for n in N_POINTS_STUDY:  # 2.5
         ckpt = f"outputs/q2_{n}/checkpoint_point.pth"
         st.run(f"train_point_{n}", train(TRAIN_N.format(n=n), "n_points"), [ckpt], "2.5", resume_ckpt=ckpt)
-        st.run(f"eval_point_{n}", evaluate(EVAL_N.format(n=n), ckpt), [f"test_outputs/q2_{n}/metrics_point.json"], "2.5")
-    st.run("compare_n_points", "python compare.py " + " ".join(f"test_outputs/q2_{n}/metrics_point.json" for n in N_POINTS_STUDY)
+        st.run(f"eval_point_{n}", evaluate(EVAL_N.format(n=n), ckpt), [writeup_metrics(f"q2_{n}", metrics_name("point"))], "2.5")
+    st.run("compare_n_points", "python compare.py " + " ".join(writeup_metrics(f"q2_{n}", metrics_name("point")) for n in N_POINTS_STUDY)
            + " --label n_points --out test_outputs/n_points_study", ["test_outputs/n_points_study/f1_curves.png"], "2.5")
     for t in ("vox", "point", "mesh"):  # 2.6
         examples = budget["gradcam_examples"] if args.steps is None else 1
@@ -206,14 +208,15 @@ def main(args):
     implicit = "output/q3_implicit/checkpoint_implicit.pth"  # 3.1
     st.run("train_implicit", with_flags(train(TRAIN_IMPLICIT, "implicit"), num_points_to_sample=budget["queries"]),
            [implicit], "3.1", resume_ckpt=implicit)
-    st.run("eval_implicit", evaluate(EVAL_IMPLICIT, implicit), ["test_outputs/q3_implicit/metrics_occupancy_32.json"], "3.1")
+    st.run("eval_implicit", evaluate(EVAL_IMPLICIT, implicit),
+           [writeup_metrics("q3_implicit", metrics_name("vox", "occupancy"))], "3.1")
     st.run("eval_implicit_auto", evaluate(EVAL_IMPLICIT_AUTO, implicit),
-           ["test_outputs/q3_implicit/metrics_occupancy_32_isoauto.json"], "3.1")
+           [writeup_metrics("q3_implicit", metrics_name("vox", "occupancy", isovalue="auto"))], "3.1")
     parametric = "output/q3_parametric/checkpoint_parametric.pth"  # 3.2
     st.run("train_parametric", train(TRAIN_PARAMETRIC, "parametric"), [parametric], "3.2", resume_ckpt=parametric)
     for t in ("point", "mesh"):
         st.run(f"eval_parametric_{t}", evaluate(EVAL_PARAMETRIC.format(t=t), parametric),
-               [f"test_outputs/q3_parametric/metrics_parametric_{t}.json"], "3.2")
+               [writeup_metrics("q3_parametric", metrics_name(t, "parametric"))], "3.2")
 
     info = {"command": "python " + " ".join(shlex.quote(a) for a in ["report.py"] + sys.argv[1:]), "budget": args.budget, "steps": args.steps, "batch_size": args.batch_size, "device": args.device, "amp": amp,
             "dataset": dataset_dir, "n_test": n_test, "wall_seconds": time.time() - t_start}
@@ -222,4 +225,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    main(get_args_parser().parse_args())
+    cli.run(main, get_args_parser().parse_args())

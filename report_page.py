@@ -8,37 +8,31 @@ links only, so it opens offline from the folder) and report.md.
 """
 import glob
 import html
-import json
 import os
 import platform
 import subprocess
 
-import numpy as np
 import torch
 
-from evaluation import bootstrap_ci
+from results import (BASELINES, difference_sentence, metrics_name, metrics_path, read_metrics, table_cells,
+                     table_headers, table_numbers)
 from runtime import atomic_write
 
 REPO = os.path.dirname(os.path.abspath(__file__))
-THRESHOLDS = (0.01, 0.02, 0.03, 0.04, 0.05)
 # The writeup's reference avg F1@0.05, measured on the real R2N2 chairs (not on the embedded ones).
 REFERENCE = {"vox": 90.406, "point": 94.938, "mesh": 90.006, 500: 82.991, 1000: 88.563, 2500: 92.098, 5000: 94.377}
-BASELINES = (("constant chair", "constant"), ("retrieval (image feature)", "retrieval"), ("oracle nearest neighbour", "oracle"))
+BASELINE_LABELS = dict(zip(BASELINES, ("constant chair", "retrieval (image feature)", "oracle nearest neighbour")))
+
+
+def writeup_metrics(run_id, name):
+    """metrics_{name}.json of the writeup's evaluation with --id run_id --output_dir ./test_outputs, relative to
+    the report folder (report.py names the same files as its stages' outputs)."""
+    return metrics_path("test_outputs", run_id, name)
+
+
 def load_metrics(out, path):
     full = os.path.join(out, path)
-    return json.load(open(full)) if os.path.isfile(full) else None
-
-
-def per_example(m):
-    """(N,) per-example F1@0.05 of a metrics file."""
-    return np.asarray(m["per_example_f1@0.05"], dtype=np.float64)
-
-
-def ci_of(m):
-    """The file's own interval at 0.05 when it has one, else the bootstrap of its per-example values."""
-    if "f1_ci95" in m:
-        return tuple(m["f1_ci95"][THRESHOLDS.index(0.05)])
-    return tuple(bootstrap_ci(per_example(m)[:, None])[0])
+    return read_metrics(full) if os.path.isfile(full) else None
 
 
 def metrics_rows(out, models, state, reference=None):
@@ -49,35 +43,19 @@ def metrics_rows(out, models, state, reference=None):
     found = [f for f in found if f[1] is not None]
     iou = any("avg_iou_32" in m for _, m, _ in found)
 
-    def iou_cells(m):
-        if not iou:
-            return []
-        return [f"{m['avg_iou_32']:.1f}" if "avg_iou_32" in m else "",
-                f"{m['avg_iou_points']:.1f} [{m['iou_points_ci95'][0]:.1f}, {m['iou_points_ci95'][1]:.1f}]"
-                if "avg_iou_points" in m else ""]
-
     rows = []
     for label, m, train_stage in found:
-        lo, hi = ci_of(m)
         seconds = state.get(train_stage, {}).get("seconds") if train_stage else None
         ref = (reference or {}).get(label)
         if m.get("isovalue_chosen_on"):
             label = f"{label} (isovalue {m['isovalue']:g}, chosen on {m['isovalue_chosen_on']})"
         rows.append([label, m.get("step", ""), f"{seconds:.0f}" if seconds else "",
-                     *[f"{v:.1f}" for v in m["avg_f1"][:-1]], f"{m['avg_f1@0.05']:.1f} [{lo:.1f}, {hi:.1f}]",
-                     *iou_cells(m), f"{ref:.1f}" if ref is not None else ""])
-    for label, name in BASELINES:
-        m = load_metrics(out, f"test_outputs/baselines/metrics_{name}.json")
+                     *table_cells(table_numbers(m), iou), f"{ref:.1f}" if ref is not None else ""])
+    for name in BASELINES:
+        m = load_metrics(out, writeup_metrics("baselines", name))
         if m is not None:
-            lo, hi = ci_of(m)
-            rows.append([f"*{label}*", "", "", *[f"{v:.1f}" for v in m["avg_f1"][:-1]],
-                         f"{m['avg_f1@0.05']:.1f} [{lo:.1f}, {hi:.1f}]", *iou_cells(m), ""])
-    return ("table", HEADERS[:-1] + (IOU_HEADERS if iou else []) + HEADERS[-1:], rows)
-
-
-HEADERS = ["model", "train steps", "train s", "F1@0.01", "F1@0.02", "F1@0.03", "F1@0.04", "F1@0.05 [95% CI]",
-           "writeup F1@0.05 (real R2N2)"]
-IOU_HEADERS = ["IoU 32^3", "IoU points [95% CI]"]
+            rows.append([f"*{BASELINE_LABELS[name]}*", "", "", *table_cells(table_numbers(m), iou), ""])
+    return ("table", ["model", "train steps", "train s", *table_headers(iou), "writeup F1@0.05 (real R2N2)"], rows)
 
 
 def differences(out, pairs):
@@ -85,13 +63,8 @@ def differences(out, pairs):
     lines = []
     for (a_label, a_path), (b_label, b_path) in pairs:
         a, b = load_metrics(out, a_path), load_metrics(out, b_path)
-        if a is None or b is None:
-            continue
-        d = per_example(a) - per_example(b)
-        lo, hi = bootstrap_ci(d[:, None])[0]  # paired: the same test chairs, resampled together
-        verdict = (f"{a_label} is better" if lo > 0 else f"{b_label} is better" if hi < 0
-                   else "not a difference these test chairs can resolve")
-        lines.append(f"{a_label} - {b_label}: {d.mean():+.1f} F1@0.05 [{lo:+.1f}, {hi:+.1f}]: {verdict}.")
+        if a is not None and b is not None:
+            lines.append(difference_sentence(a_label, a["per_example_f1@0.05"], b_label, b["per_example_f1@0.05"]))
     return lines
 
 
@@ -138,6 +111,11 @@ def header(info, state):
 def sections(out, state, info):
     """The page, section by section, as blocks."""
     b = [("h1", "Single view to 3D: the writeup, reproduced")] + header(info, state)
+    q2 = {t: writeup_metrics("q2", metrics_name(t)) for t in ("vox", "point", "mesh")}
+    vox_auto = writeup_metrics("q2", metrics_name("vox", isovalue="auto"))  # the voxels cut at the isovalue chosen on val
+    implicit = writeup_metrics("q3_implicit", metrics_name("vox", "occupancy"))
+    implicit_auto = writeup_metrics("q3_implicit", metrics_name("vox", "occupancy", isovalue="auto"))
+    parametric = {t: writeup_metrics("q3_parametric", metrics_name(t, "parametric")) for t in ("point", "mesh")}
     for i, t in enumerate(("vox", "point", "mesh")):
         title = {"vox": "a voxel grid (BCE)", "point": "a point cloud (chamfer by hand on knn_points)",
                  "mesh": "a mesh (chamfer + Laplacian smoothing from an ico-sphere)"}[t]
@@ -146,22 +124,21 @@ def sections(out, state, info):
     for i, t in enumerate(("vox", "point", "mesh")):
         b += [("h2", f"2.{i + 1} Image to {dict(vox='voxel grid', point='point cloud', mesh='mesh')[t]}"),
               ("code", commands(state, f"2.{i + 1}")),
-              metrics_rows(out, [(t, f"test_outputs/q2/metrics_{t}.json", f"train_{t}")]
-                           + ([(t, "test_outputs/q2/metrics_vox_isoauto.json", f"train_{t}")] if t == "vox" else []),
+              metrics_rows(out, [(t, q2[t], f"train_{t}")] + ([(t, vox_auto, f"train_{t}")] if t == "vox" else []),
                            state, REFERENCE),
               ("p", "Input | Prediction | Target on test chairs, the training loss and the F1 curve:"),
               ("img", pictures(out, f"test_outputs/q2/vis/q2_{t}_*.png") + pictures(out, f"outputs/q2/loss_{t}.png")
                + pictures(out, f"test_outputs/q2/eval_{t}.png"))]
-    models = [(t, f"test_outputs/q2/metrics_{t}.json", f"train_{t}") for t in ("vox", "point", "mesh")]
-    models.insert(1, ("vox", "test_outputs/q2/metrics_vox_isoauto.json", "train_vox"))
-    named = [("vox (val isovalue)" if "isoauto" in p else t, p) for t, p, _ in models]  # distinct names for the sentences
-    base = [(label, f"test_outputs/baselines/metrics_{name}.json") for label, name in BASELINES[:2]]
+    models = [(t, q2[t], f"train_{t}") for t in ("vox", "point", "mesh")]
+    models.insert(1, ("vox", vox_auto, "train_vox"))
+    named = [("vox (val isovalue)" if p == vox_auto else t, p) for t, p, _ in models]  # distinct names for the sentences
+    base = [(BASELINE_LABELS[name], writeup_metrics("baselines", name)) for name in BASELINES[:2]]
     pairs = [(m, bl) for m in named for bl in base]
     pairs += [(a, c) for k, a in enumerate(named) for c in named[k + 1:] if a[0].split()[0] != c[0].split()[0]]
     b += [("h2", "2.4 Quantitative comparison"), ("code", commands(state, "2.4")),
           metrics_rows(out, models, state, REFERENCE),
           ("list", differences(out, pairs)), ("img", pictures(out, "test_outputs/comparison/f1_curves.png"))]
-    study = [(n, f"test_outputs/q2_{n}/metrics_point.json", f"train_point_{n}") for n in (500, 1000, 2500, 5000)]
+    study = [(n, writeup_metrics(f"q2_{n}", metrics_name("point")), f"train_point_{n}") for n in (500, 1000, 2500, 5000)]
     adjacent = [((f"{a} points", pa), (f"{c} points", pc)) for (a, pa, _), (c, pc, _) in zip(study, study[1:])]
     b += [("h2", "2.5 Hyper-parameter study: the number of predicted points"), ("code", commands(state, "2.5")),
           metrics_rows(out, study, state, REFERENCE), ("list", differences(out, adjacent)),
@@ -176,28 +153,22 @@ def sections(out, state, info):
                            f"({s['n_examples']} test examples)."))
         b.append(("img", pictures(out, f"output/gradcam++_visualizations/{t}/in_out_*.png", 3)))
     b += [("h2", "3.1 Implicit network (occupancy)"), ("code", commands(state, "3.1")),
-          metrics_rows(out, [("implicit", "test_outputs/q3_implicit/metrics_occupancy_32.json", "train_implicit"),
-                             ("implicit", "test_outputs/q3_implicit/metrics_occupancy_32_isoauto.json", "train_implicit"),
-                             ("vox (2.1)", "test_outputs/q2/metrics_vox.json", "train_vox"),
-                             ("vox (2.1)", "test_outputs/q2/metrics_vox_isoauto.json", "train_vox")], state),
+          metrics_rows(out, [("implicit", implicit, "train_implicit"), ("implicit", implicit_auto, "train_implicit"),
+                             ("vox (2.1)", q2["vox"], "train_vox"), ("vox (2.1)", vox_auto, "train_vox")], state),
           # Each model at its val isovalue first: the class-balanced occupancy loss and the voxel BCE calibrate
           # differently, so at 0.5 the pair compares calibrations rather than shapes.
-          ("list", differences(out, [(("implicit (val isovalue)", "test_outputs/q3_implicit/metrics_occupancy_32_isoauto.json"),
-                                      ("vox (val isovalue)", "test_outputs/q2/metrics_vox_isoauto.json")),
-                                     (("implicit (val isovalue)", "test_outputs/q3_implicit/metrics_occupancy_32_isoauto.json"),
-                                      ("retrieval (image feature)", "test_outputs/baselines/metrics_retrieval.json")),
-                                     (("implicit", "test_outputs/q3_implicit/metrics_occupancy_32.json"),
-                                      ("vox", "test_outputs/q2/metrics_vox.json"))])),
+          ("list", differences(out, [(("implicit (val isovalue)", implicit_auto), ("vox (val isovalue)", vox_auto)),
+                                     (("implicit (val isovalue)", implicit_auto),
+                                      (BASELINE_LABELS["retrieval"], writeup_metrics("baselines", "retrieval"))),
+                                     (("implicit", implicit), ("vox", q2["vox"]))])),
           # The surface cut at the val isovalue, which the first paired sentence scores (0.5 cuts a short run's
           # occupancy network far outside the chair), when that evaluation ran.
           ("img", (pictures(out, "test_outputs/q3_implicit/vis/*_isoauto_*.png") or pictures(out, "test_outputs/q3_implicit/vis/*.png"))
            + pictures(out, "output/q3_implicit/loss_implicit.png"))]
     b += [("h2", "3.2 Parametric network (AtlasNet-style)"), ("code", commands(state, "3.2")),
-          metrics_rows(out, [("parametric points", "test_outputs/q3_parametric/metrics_parametric_point.json", "train_parametric"),
-                                                ("parametric mesh", "test_outputs/q3_parametric/metrics_parametric_mesh.json", None),
-                                                ("point (2.2)", "test_outputs/q2/metrics_point.json", "train_point")], state),
-          ("list", differences(out, [(("parametric points", "test_outputs/q3_parametric/metrics_parametric_point.json"),
-                                      ("point", "test_outputs/q2/metrics_point.json"))])),
+          metrics_rows(out, [("parametric points", parametric["point"], "train_parametric"),
+                             ("parametric mesh", parametric["mesh"], None), ("point (2.2)", q2["point"], "train_point")], state),
+          ("list", differences(out, [(("parametric points", parametric["point"]), ("point", q2["point"]))])),
           ("img", pictures(out, "test_outputs/q3_parametric/vis/*parametric_mesh*.png")
            + pictures(out, "output/q3_parametric/loss_parametric.png"))]
     b += [("h2", "Stages"), ("table", ["stage", "section", "seconds", "command"],

@@ -8,6 +8,8 @@ import sys
 import numpy as np
 import torch
 
+from cli import InputError
+
 
 def cuda_problem(index):
     """Why CUDA device `index` cannot run this build of torch, in a few words; None when it can.
@@ -54,14 +56,14 @@ def pick_device(name, local_rank=0):
     device = torch.device(name)
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise SystemExit(f"error: --device {name} asked for CUDA but none is available; use --device cpu or auto")
+            raise InputError(f"--device {name} asked for CUDA but none is available; use --device cpu or auto")
         index = local_rank if device.index is None else device.index
         if index >= torch.cuda.device_count():
-            raise SystemExit(f"error: --device {name} means cuda:{index}, but this machine has "
+            raise InputError(f"--device {name} means cuda:{index}, but this machine has "
                              f"{torch.cuda.device_count()} CUDA device(s)")
         problem = cuda_problem(index)
         if problem:
-            raise SystemExit(f"error: --device {name}: {problem}; use --device cpu, or a torch build for this card")
+            raise InputError(f"--device {name}: {problem}; use --device cpu, or a torch build for this card")
         device = torch.device("cuda", index)
     return device
 

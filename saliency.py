@@ -14,6 +14,7 @@ from pytorch3d.ops import knn_points
 from pytorch3d.structures import Meshes
 from pytorch_grad_cam import GradCAM, GradCAMPlusPlus, GuidedBackpropReLUModel
 
+from cli import InputError
 from evaluation import prediction_points
 from losses import chamfer_loss
 from metrics import THRESHOLDS, f1_scores, sample_surfaces
@@ -174,7 +175,7 @@ def find_layer(model, path):
         return model.get_submodule(path)
     except AttributeError:
         names = [n for n, _ in model.named_modules() if n.count(".") <= 2 and n.startswith("encoder")]
-        raise SystemExit(f"error: --target_layer {path} is not a module of the model; try one of {', '.join(names[:12])}, ...") from None
+        raise InputError(f"--target_layer {path} is not a module of the model; try one of {', '.join(names[:12])}, ...") from None
 
 
 def display(heat, visualizer):

@@ -32,6 +32,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from cli import InputError
 from r2n2_layout import SPLITS_FILE, SYNSET, model_paths, r2n2_camera
 from runtime import remove_stale_tmp
 from shapenet_like import messy_obj
@@ -187,22 +188,22 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
     gives, within a factor 2), or a count drawn per chair log-uniformly in [10k, 100k] when None.
 
     Everything is written into `out`.tmp-<pid> and renamed to `out` once complete, so a folder named
-    `out` always holds a whole dataset. Refuses (SystemExit) when `out` already holds one, unless
+    `out` always holds a whole dataset. Refuses (InputError) when `out` already holds one, unless
     `force`, and never deletes a folder that is not a dataset.
     """
     if num_models < 3:
-        raise SystemExit(f"error: --num_models must be at least 3 (one chair per split), not {num_models}")
+        raise InputError(f"--num_models must be at least 3 (one chair per split), not {num_models}")
     if not 1 <= views <= 24:
-        raise SystemExit(f"error: --views must be between 1 and 24 (R2N2 has 24), not {views}")
+        raise InputError(f"--views must be between 1 and 24 (R2N2 has 24), not {views}")
     if faces is not None and not shapenet_like:
-        raise SystemExit("error: --faces sets the ShapeNet-like meshes' face count; pass --shapenet_like with it")
+        raise InputError("--faces sets the ShapeNet-like meshes' face count; pass --shapenet_like with it")
     if faces is not None and not 1000 <= faces <= 1_000_000:
-        raise SystemExit(f"error: --faces must be between 1000 and 1000000 (ShapeNet's chairs: 10k-100k), not {faces}")
+        raise InputError(f"--faces must be between 1000 and 1000000 (ShapeNet's chairs: 10k-100k), not {faces}")
     out = os.path.abspath(out)
     if _is_dataset(out) and not force:
-        raise SystemExit(f"error: {out} already holds a dataset; pass --force to rebuild it")
+        raise InputError(f"{out} already holds a dataset; pass --force to rebuild it")
     if os.path.exists(out) and not _is_dataset(out) and (not os.path.isdir(out) or os.listdir(out)):
-        raise SystemExit(f"error: {out} exists and is not a dataset; remove it or choose another --out")
+        raise InputError(f"{out} exists and is not a dataset; remove it or choose another --out")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     remove_stale_tmp(out)
     tmp = f"{out}.tmp-{os.getpid()}"

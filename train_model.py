@@ -12,10 +12,12 @@ import argparse
 
 import torch
 
+import cli
+from cli import check_at_least
 from losses import single_view_loss
-from model import SingleViewto3D, model_input
-from training import (RunFolder, add_common_args, autocast, check_common_args, check_positive, distribute, float32,
-                      grad_scaler, setup, train_loader)
+from model import ModelArgs, build_model, model_input
+from training import (RunFolder, add_common_args, autocast, averaged_weights, check_common_args, distribute, due,
+                      float32, grad_scaler, moving_average, precise_bn, setup, train_loader)
 from visualize import gt_shape, pred_shape
 
 
@@ -33,39 +35,47 @@ def get_args_parser():
 
 def train_model(args):
     check_common_args(args, args.type)  # before the run folder, the model or any download exists
-    check_positive(args, "n_points")
-    check_positive(args, "ico_level", minimum=0)
+    check_at_least(args, "n_points")
+    check_at_least(args, "ico_level", minimum=0)
     device = setup(args)  # this process's device (under torchrun: its rank's), seeded
     run = RunFolder(args, args.type, f"{args.type} training loss")
 
-    model = SingleViewto3D(args).to(device)
+    cfg = ModelArgs.from_flags(args.type, vars(args))  # what the checkpoint rebuilds the network from
+    model = build_model(cfg, args.pretrained).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    scaler = grad_scaler(args, device)
-    start_step = run.resume(model, optimizer, scaler, expect={"type": args.type, "arch": args.arch, "n_points": args.n_points,
-                                                              "ico_level": args.ico_level, "load_feat": args.load_feat})
+    scaler = grad_scaler(args, device)  # --amp fp16's loss scaling; a pass-through otherwise
+    ema = moving_average(model, args.ema)  # --ema: the weights' moving average, which the checkpoints hold
+    start_step = run.resume(cfg, model, optimizer, scaler, ema)  # --load_checkpoint
     net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
-    run.precise_bn(dataset, lambda batch: model(model_input(batch, args.load_feat, device)))  # before each checkpoint
+    bn_pass = (dataset, lambda batch: model(model_input(batch, cfg.load_feat, device)))  # for precise_bn
     run.say(f"training {args.type} on {len(dataset)} views of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) "
             f"on {device} x {run.world}")
 
-    with run.loop() as steps:
-        for step in steps:
+    with run.saved_on_interrupt(ema, bn_pass):  # Ctrl-C, SIGTERM: the finished steps are saved, exit code 130
+        for step in run.steps():
             batch = next(batches)
             with autocast(args, device):
-                pred = net(model_input(batch, args.load_feat, device))
-            for key in ("voxels", "points"):
+                pred = net(model_input(batch, cfg.load_feat, device))  # (B, 32, 32, 32), (B, n_points, 3) or Meshes
+            for key in ("voxels", "points"):  # (B, 32, 32, 32), (B, P, 3)
                 batch[key] = batch[key].to(device, non_blocking=True)
-            loss, terms = single_view_loss(float32(pred), batch, args)
+            loss, terms = single_view_loss(float32(pred), batch, args.type, n_points=args.n_points, w_chamfer=args.w_chamfer,
+                                           w_smooth=args.w_smooth, balanced=args.vox_loss == "balanced")
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
-            run.step_done(loss, terms)
-            if run.main and run.due(args.vis_freq):
+            if ema is not None:
+                ema.update_parameters(model)
+            run.log(step + 1, loss, terms)  # the loss log every --log_freq steps
+            if run.main and due(step + 1, args.vis_freq):
                 run.picture(batch, pred_shape(pred, 0, args.type), gt_shape(batch, 0, args.type), device)
+            if run.checkpoint_due(step + 1):  # every --save_freq steps and at the end
+                with averaged_weights(model, ema) as raw:  # --ema: the checkpoint holds the average
+                    precise_bn(model, bn_pass, args, step + 1)  # batch norm statistics at the weights saved
+                    run.save(step + 1, ema, raw)
     return run.finish()
 
 
 if __name__ == "__main__":
-    train_model(get_args_parser().parse_args())
+    cli.run(train_model, get_args_parser().parse_args())

@@ -1,15 +1,17 @@
 """What the three training scripts share: their common flags, the process setup (device, DDP, AMP), the
 batch stream, and the run folder.
 
-train_model.py, q3_train_implicit.py and q3_train_parametric.py each keep their own loop (the lines
-that make a model differ); everything around it (resume, the loss log, pictures, checkpoints at a
-cadence, Ctrl-C and SIGTERM, the final save, and under torchrun the process group) is written once
-here, so every model trains, resumes, saves and scales the same way.
+train_model.py, q3_train_implicit.py and q3_train_parametric.py each write their whole loop: forward, loss,
+backward, step, the moving average, the log line, pictures and the periodic checkpoint (precise batch norm, the
+average swapped in, the file). What they share is small functions that loop calls: resume, the loss log, the
+batch norm pass, the save, Ctrl-C and SIGTERM (a `with` around the loop), and under torchrun the process group,
+so every model trains, resumes, saves and scales the same way.
 
 Under `torchrun --nproc_per_node N script.py ...` each process trains a DistributedDataParallel
 copy of the model on its own device (gloo on CPU, nccl on CUDA) and its own 1/N of every batch;
 --batch_size stays the images per step in total. Plain `python script.py` makes no process group.
 """
+import contextlib
 import datetime
 import math
 import os
@@ -28,9 +30,11 @@ from tqdm import tqdm
 
 import cli
 import visualize
-from checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from checkpoint import check_resumable, load_checkpoint, restore_rng, save_checkpoint
+from cli import InputError, check_at_least
 from dataset_location import resolve_dataset_dir
-from model import ARCHS, imagenet_state_dict, no_weights_error
+from imagenet import encoder_weights
+from model import ARCHS
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
 from runtime import pick_device, seed_everything, speed_flags
 
@@ -118,16 +122,16 @@ def setup(args):
     """
     world, local_rank = int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_RANK", 0))
     if world > 1 and args.device.startswith("cuda:"):
-        raise SystemExit(f"error: under torchrun each process uses cuda:LOCAL_RANK; pass --device cuda or auto, "
+        raise InputError(f"under torchrun each process uses cuda:LOCAL_RANK; pass --device cuda or auto, "
                          f"not {args.device} (choose the cards with CUDA_VISIBLE_DEVICES)")
     device = pick_device(args.device, local_rank)
     if args.amp == "fp16" and device.type != "cuda":
-        raise SystemExit("error: --amp fp16 needs CUDA (its GradScaler); on the CPU use --amp bf16")
+        raise InputError("--amp fp16 needs CUDA (its GradScaler); on the CPU use --amp bf16")
     if device.type == "cuda":
         torch.cuda.set_device(device)  # the current device: nccl, the CUDA RNG state of checkpoints
     if world > 1:
         if args.batch_size % world:
-            raise SystemExit(f"error: --batch_size {args.batch_size} (images per step in total) does not split "
+            raise InputError(f"--batch_size {args.batch_size} (images per step in total) does not split "
                              f"evenly over {world} processes; pass a multiple of {world}")
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=DIST_TIMEOUT)
     seed_everything(args.seed)
@@ -175,35 +179,25 @@ def float32(pred):
     return pred.float()
 
 
-def check_positive(args, *flags, minimum=1):
-    """One line, before anything is created, for an integer flag below `minimum`."""
-    for flag in flags:
-        value = getattr(args, flag)
-        if value is not None and value < minimum:
-            raise SystemExit(f"error: --{flag} must be at least {minimum}, not {value}; pass --{flag} {minimum} or more")
-
-
 def check_common_args(args, name):
     """Validate the common flags before the run folder, the model or any download exists: the numbers, the
     checkpoint to resume, then the dataset folder (resolved here, so a wrong one is one line and no files).
     `name` is the run's checkpoint name (checkpoint_{name}.pth)."""
-    check_positive(args, "max_iter", "batch_size")
-    check_positive(args, "num_workers", "save_freq", "vis_freq", "log_freq", "bn_images", minimum=0)
+    check_at_least(args, "max_iter", "batch_size")
+    check_at_least(args, "num_workers", "save_freq", "vis_freq", "log_freq", "bn_images", minimum=0)
     if not args.lr > 0:
-        raise SystemExit(f"error: --lr must be positive, not {args.lr}; the writeup uses --lr 4e-4")
+        raise InputError(f"--lr must be positive, not {args.lr}; the writeup uses --lr 4e-4")
     if not 0 <= args.ema < 1:
-        raise SystemExit(f"error: --ema must be a decay in [0, 1), not {args.ema}; e.g. --ema 0.999, or 0 for none")
+        raise InputError(f"--ema must be a decay in [0, 1), not {args.ema}; e.g. --ema 0.999, or 0 for none")
     if args.load_checkpoint:
         path = (os.path.join(args.output_dir, args.id, f"checkpoint_{name}.pth") if args.load_checkpoint == "auto"
                 else args.load_checkpoint)
         if not os.path.isfile(path):
-            raise SystemExit(f"error: --load_checkpoint: {path} does not exist; pass the path a training run printed, "
+            raise InputError(f"--load_checkpoint: {path} does not exist; pass the path a training run printed, "
                              "or drop --load_checkpoint to start a new run")
     resolve_dataset_dir(args.dataset_dir)
     if args.pretrained == "yes" and not args.load_feat:  # the weights are fetched now (then read from the cache)
-        state, why = imagenet_state_dict(args.arch)
-        if state is None:
-            raise SystemExit(no_weights_error(args.arch, why))
+        encoder_weights(args.arch, "yes")
 
 
 def eta_line(seconds_per_step, remaining, device_type, min_seconds=300):
@@ -237,6 +231,72 @@ def train_loader(args, device, start_step):
     return dataset, iter(loader)
 
 
+def due(step, freq):
+    """True when `step` (steps done) is a multiple of `freq` (0 or less: never)."""
+    return freq > 0 and step % freq == 0
+
+
+def moving_average(model, decay):
+    """--ema: an AveragedModel of `model`'s weights with ema_update's warm-up, or None for decay 0."""
+    return AveragedModel(model, multi_avg_fn=ema_update(decay)) if decay else None
+
+
+@contextlib.contextmanager
+def averaged_weights(model, ema):
+    """With --ema, the moving average's weights in `model`'s place for the body (a checkpoint holds them); yields
+    the raw training weights (a state_dict, saved beside it) and puts them back after. Without: yields None."""
+    if ema is None:
+        yield None
+        return
+    raw = {k: v.clone() for k, v in model.state_dict().items()}
+    with torch.no_grad():
+        for p, average in zip(model.parameters(), ema.module.parameters()):
+            p.copy_(average)
+    try:
+        yield raw
+    finally:
+        model.load_state_dict(raw)
+
+
+def bn_batches(model, args, steps_done):
+    """How many batches precise_bn runs: --bn_images worth, at most one per step run (a smoke run stays quick);
+    0 for a model without batch norm."""
+    if not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+        return 0
+    return min(math.ceil(args.bn_images / args.batch_size), steps_done)
+
+
+def precise_bn(model, bn_pass, args, steps_done):
+    """Recompute the model's batch norm statistics at its current weights (see BN_IMAGES for why) over fixed
+    training batches: bn_pass = (training dataset, forward(batch)), forward running the model (not its DDP
+    wrapper) on a collated batch as a training step does, without the loss.
+
+    Every rank runs it at the same step (on CUDA SyncBatchNorm gathers the global batch, as in training) on its
+    share of batches of the training size, so the statistics are what training normalised with: mean and
+    unbiased variance averaged over the batches. The RNG state and the training stream are untouched, so a
+    resumed run still repeats an uninterrupted one."""
+    n_batches = bn_batches(model, args, steps_done)
+    if not n_batches:
+        return
+    dataset, forward = bn_pass
+    rank, world = rank_world()
+    device = next(model.parameters()).device
+    batches = iter(EpochBatchSampler(len(dataset), args.batch_size, args.seed + 1, 0, rank, world))
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    momenta, was_training = [m.momentum for m in bns], model.training
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # a cumulative average: every batch counts alike
+    model.train()
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.no_grad(), \
+            autocast(args, device):
+        for _ in range(n_batches):
+            forward(collate_batched_R2N2([dataset[i] for i in next(batches)]))
+    for m, momentum in zip(bns, momenta):
+        m.momentum = momentum
+    model.train(was_training)
+
+
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -262,25 +322,10 @@ class _EtaOnce:
 
 class RunFolder:
     """{output_dir}/{id}/ of one training run: checkpoint_{name}.pth, args.json, loss_{name}.csv (+ .png)
-    and vis/{name}_{step}.png.
-
-    A script's loop reads:
-
-        start_step = run.resume(model, optimizer, scaler, expect)
-        net = distribute(model, device)
-        dataset, batches = train_loader(args, device, start_step)
-        run.precise_bn(dataset, lambda batch: model(...batch...))  # the forward pass that sets batch norm statistics
-        with run.loop() as steps:
-            for step in steps:
-                ...forward under autocast(args, device), float32 loss, scaled backward, optimiser step...
-                run.step_done(loss, terms)        # the loss log and checkpoints at their cadence
-                if run.main and run.due(args.vis_freq):
-                    run.picture(...)
-        return run.finish()
+    and vis/{name}_{step}.png, and the bookkeeping of the loop that writes them (see train_model.py).
 
     Under torchrun only rank 0 (run.main) writes files, prints and shows a progress bar; the
-    checkpoint holds the unwrapped model, so it reads as a one-process run's. Ctrl-C or SIGTERM
-    inside the loop saves the finished steps once (rank 0) and exits with code 130 on every rank.
+    checkpoint holds the unwrapped model, so it reads as a one-process run's.
     """
 
     def __init__(self, args, name, loss_title):
@@ -294,33 +339,32 @@ class RunFolder:
         self.log_path = os.path.join(self.dir, f"loss_{name}.csv")
         self.t_start = time.time()
         self.start_step = 0
-        self.completed = 0  # steps whose optimiser update has been applied
+        self.completed = 0  # steps whose optimiser update has been applied and logged
         self.bar = None
+        self.eta = None
         self.state = None  # (model, optimizer, scaler): what a checkpoint holds
-        self.bn_pass = None  # (training dataset, forward(batch)) of precise_bn
-        self.ema = None  # AveragedModel of the weights with --ema
 
     def say(self, text):
         """Print once per run (rank 0)."""
         if self.main:
             print(text, flush=True)
 
-    def resume(self, model, optimizer, scaler, expect):
-        """Apply --load_checkpoint (model, optimiser, loss scale, RNG) and return the step to start from; 0 for a
-        new run. Every rank reads the checkpoint, so a run resumes under any number of processes."""
+    def resume(self, cfg, model, optimizer, scaler, ema):
+        """Apply --load_checkpoint (model, its moving average, optimiser, loss scale, RNG) and return the step to
+        start from; 0 for a new run. The checkpoint must hold the network `cfg` builds. Every rank reads it, so a
+        run resumes under any number of processes."""
         self.state = (model, optimizer, scaler)
-        if self.args.ema:
-            self.ema = AveragedModel(model, multi_avg_fn=ema_update(self.args.ema))
         if self.args.load_checkpoint:
             path = self.ckpt_path if self.args.load_checkpoint == "auto" else self.args.load_checkpoint
-            ckpt = load_checkpoint(path, expect=expect)
+            ckpt = load_checkpoint(path)
+            check_resumable(path, ckpt, cfg)
             if ckpt["args"].get("ema", 0.0) != self.args.ema:
-                raise SystemExit(f"error: {path} was trained with --ema {ckpt['args'].get('ema', 0.0)}, not "
+                raise InputError(f"{path} was trained with --ema {ckpt['args'].get('ema', 0.0)}, not "
                                  f"--ema {self.args.ema}; pass that to resume it")
-            model.load_state_dict(ckpt["train_model"] if self.ema is not None else ckpt["model"])
-            if self.ema is not None:  # the checkpoint's model is the average (its batch norm statistics recomputed)
-                self.ema.module.load_state_dict(ckpt["model"])
-                self.ema.n_averaged.fill_(ckpt["ema_updates"])
+            model.load_state_dict(ckpt["train_model"] if ema is not None else ckpt["model"])
+            if ema is not None:  # the checkpoint's model is the average (its batch norm statistics recomputed)
+                ema.module.load_state_dict(ckpt["model"])
+                ema.n_averaged.fill_(ckpt["ema_updates"])
             optimizer.load_state_dict(ckpt["optimizer"])
             if scaler.is_enabled() and "scaler" in ckpt:
                 scaler.load_state_dict(ckpt["scaler"])
@@ -330,76 +374,50 @@ class RunFolder:
         if self.main and (self.start_step == 0 or not os.path.isfile(self.log_path)):
             with open(self.log_path, "w") as f:
                 f.write("step,loss,terms,seconds\n")
+        self.completed = self.start_step
         return self.start_step
 
-    def loop(self):
-        """Context manager yielding the steps start_step .. max_iter - 1 under a progress bar (see the class)."""
-        self.completed = self.start_step
-        return self
-
-    def __enter__(self):
-        signal.signal(signal.SIGTERM, _raise_interrupt)  # a scheduler's (or torchrun's) kill saves as Ctrl-C does
+    def steps(self):
+        """The steps start_step .. max_iter - 1 (each the number of steps done before it), under a progress bar
+        (rank 0), with the model in training mode and SIGTERM (a scheduler's or torchrun's kill) as Ctrl-C."""
+        signal.signal(signal.SIGTERM, _raise_interrupt)
         self.state[0].train()
-        self.bar = tqdm(range(self.completed, self.args.max_iter), initial=self.completed, total=self.args.max_iter,
+        self.eta = _EtaOnce(self)
+        self.bar = tqdm(range(self.start_step, self.args.max_iter), initial=self.start_step, total=self.args.max_iter,
                         desc=f"train {self.name}", dynamic_ncols=True, disable=not self.main)
-        return self._steps()
+        return self.bar
 
-    def _steps(self):
-        eta = _EtaOnce(self)
-        for step in self.bar:
-            yield step
-            eta.check()
-            # After the whole step (the script's picture included), so the RNG state saved is the one
-            # an uninterrupted run has at this point and a resumed run continues identically.
-            if self.due(self.args.save_freq) and self.completed != self.args.max_iter:
-                self.save(self.completed)
-
-    def __exit__(self, exc_type, exc, tb):
-        self.bar.close()
-        if exc_type is KeyboardInterrupt:
-            if self.main:
-                print(f"\ninterrupted: saving the checkpoint after {self.completed} steps")
-                # Saved first as it is, so a second Ctrl-C during the batch norm pass loses nothing; with
-                # several processes only this one is left to run that pass (the next save of a resumed run does).
-                self.save(self.completed, recompute_bn=False)
-                if self.world == 1 and self._bn_batches():
-                    self.save(self.completed)
-                print(f"saved {self.ckpt_path}; resume with --load_checkpoint", flush=True)
-            raise SystemExit(130)  # no teardown of the process group: the other ranks may be gone already
-        return False
-
-    def due(self, freq):
-        """True when the step just finished is a multiple of `freq` (0 or less: never)."""
-        return freq > 0 and self.completed % freq == 0
-
-    def step_done(self, loss, terms):
-        """After an optimiser step: count it; at --log_freq (and before a checkpoint) log the loss and check it
-        (the checkpoint itself is written once the step's body is over).
+    def log(self, step, loss, terms):
+        """After the optimiser update of step `step` (steps done, from 1): count it; at --log_freq, before a
+        checkpoint and at the end, append the loss and its terms to the log and stop on a NaN or infinite loss.
 
         The loss and its terms stay tensors until then, so a GPU step never waits for the host. Under
         torchrun they are averaged over the ranks there (every rank calls this at the same steps), so the
         log holds the global batch's loss, as a one-process run's.
         """
-        if self.ema is not None:  # before the count: the raw weights already hold this step's update
-            self.ema.update_parameters(self.state[0])
-        self.completed += 1
-        done = self.completed
-        if self.due(self.args.log_freq) or self.due(self.args.save_freq) or done == self.args.max_iter:
-            values = torch.stack([loss.detach().float(), *(torch.as_tensor(v, dtype=torch.float32, device=loss.device)
-                                                           for v in terms.values())])  # (1 + terms,)
-            if self.world > 1:
-                dist.all_reduce(values)
-                values /= self.world
-            value, *term_values = values.tolist()
-            if value != value or abs(value) == float("inf"):
-                raise SystemExit(f"error: the loss became {value} by step {done}; lower --lr "
-                                 f"(the last good checkpoint is {self.ckpt_path})")
-            if self.main:
-                terms = dict(zip(terms, term_values))
-                self.bar.set_postfix(loss=f"{value:.4f}", **{k: f"{v:.4g}" for k, v in terms.items()})
-                with open(self.log_path, "a") as f:
-                    f.write(f"{done},{value:.6f},{' '.join(f'{k}={v:.6f}' for k, v in terms.items())},"
-                            f"{time.time() - self.t_start:.1f}\n")
+        self.completed = step
+        self.eta.check()
+        if not (due(step, self.args.log_freq) or due(step, self.args.save_freq) or step == self.args.max_iter):
+            return
+        values = torch.stack([loss.detach().float(), *(torch.as_tensor(v, dtype=torch.float32, device=loss.device)
+                                                       for v in terms.values())])  # (1 + terms,)
+        if self.world > 1:
+            dist.all_reduce(values)
+            values /= self.world
+        value, *term_values = values.tolist()
+        if value != value or abs(value) == float("inf"):
+            raise InputError(f"the loss became {value} by step {step}; lower --lr (the last good checkpoint is "
+                             f"{self.ckpt_path})")
+        if self.main:
+            terms = dict(zip(terms, term_values))
+            self.bar.set_postfix(loss=f"{value:.4f}", **{k: f"{v:.4g}" for k, v in terms.items()})
+            with open(self.log_path, "a") as f:
+                f.write(f"{step},{value:.6f},{' '.join(f'{k}={v:.6f}' for k, v in terms.items())},"
+                        f"{time.time() - self.t_start:.1f}\n")
+
+    def checkpoint_due(self, step):
+        """A checkpoint after step `step`: every --save_freq steps and at the end."""
+        return due(step, self.args.save_freq) or step == self.args.max_iter
 
     def picture(self, batch, pred, gt, device):
         """vis/{name}_{step}.png: input | prediction | ground truth of the batch's first example."""
@@ -409,78 +427,46 @@ class RunFolder:
             batch["R"][0].to(device), batch["T"][0].to(device), batch["K"][0].to(device),
             title=f"{self.args.id} step {step}, {batch['model_id'][0]} view {batch['view'][0]}")
 
-    def precise_bn(self, dataset, forward):
-        """Before every checkpoint, recompute the model's batch norm statistics at its current weights from
-        forward(batch) over --bn_images training images (see BN_IMAGES for why); `forward` runs the model (not
-        its DDP wrapper) on a collated batch of `dataset` as a training step does, without the loss."""
-        self.bn_pass = (dataset, forward)
-
-    def _recompute_bn(self):
-        """The pass precise_bn asked for; True when it changed the model. Every rank runs it at the same step
-        (on CUDA SyncBatchNorm gathers the global batch, as in training) on its share of fixed batches of the
-        training size, so the statistics are what training normalised with: mean and unbiased variance averaged
-        over the batches. At most one batch per step run (a smoke run stays quick). The RNG state and the
-        training stream are untouched, so a resumed run still repeats an uninterrupted one."""
-        model = self.state[0]
-        bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-        n_batches = self._bn_batches()
-        if not n_batches:
-            return False
-        dataset, forward = self.bn_pass
-        device = next(model.parameters()).device
-        batches = iter(EpochBatchSampler(len(dataset), self.args.batch_size, self.args.seed + 1, 0, self.rank, self.world))
-        momenta, was_training = [m.momentum for m in bns], model.training
-        for m in bns:
-            m.reset_running_stats()
-            m.momentum = None  # a cumulative average: every batch counts alike
-        model.train()
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.no_grad(), \
-                autocast(self.args, device):
-            for _ in range(n_batches):
-                forward(collate_batched_R2N2([dataset[i] for i in next(batches)]))
-        for m, momentum in zip(bns, momenta):
-            m.momentum = momentum
-        model.train(was_training)
-        return True
-
-    def _bn_batches(self):
-        """How many batches precise_bn's pass runs now (0: no pass; no batch norm, or no step run yet)."""
-        model = self.state[0]
-        if self.bn_pass is None or not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules()):
-            return 0
-        return min(math.ceil(self.args.bn_images / self.args.batch_size), self.completed)
-
-    def save(self, step, recompute_bn=True):
-        """The checkpoint (atomically) and the loss curve so far, after precise_bn's pass (every rank) unless
-        recompute_bn is False; written by rank 0 only (the ranks' models are equal).
-
-        With --ema the checkpoint's model is the average, its batch norm statistics recomputed at the averaged
-        weights (the pass runs on the training model with the average swapped in), and the raw weights the run
-        goes on from are kept beside it as train_model; the training model is then put back as it was."""
+    def save(self, step, ema=None, raw=None):
+        """The checkpoint (atomically, rank 0) of the model as it is now, and the loss curve so far. With --ema
+        (inside averaged_weights) the model holds the average, and `raw`, the training weights the run goes on
+        from, is kept beside it as train_model."""
         model, optimizer, scaler = self.state
-        extra = {"scaler": scaler.state_dict()} if scaler.is_enabled() else {}
-        if self.ema is not None:
-            raw = {k: v.clone() for k, v in model.state_dict().items()}
-            with torch.no_grad():
-                for p, average in zip(model.parameters(), self.ema.module.parameters()):
-                    p.copy_(average)
-            extra.update(train_model=raw, ema_updates=int(self.ema.n_averaged))
-        if recompute_bn:
-            self._recompute_bn()
-        if self.main:
-            save_checkpoint(self.ckpt_path, model, optimizer, step, self.args, extra)
-        if self.ema is not None:
-            model.load_state_dict(extra["train_model"])
         if not self.main:
             return
+        extra = {"scaler": scaler.state_dict()} if scaler.is_enabled() else {}
+        if ema is not None:
+            extra.update(train_model=raw, ema_updates=int(ema.n_averaged))
+        save_checkpoint(self.ckpt_path, model, optimizer, step, self.args, extra)
         rows = [line.split(",") for line in open(self.log_path).read().splitlines()[1:]]
         if rows:
             visualize.save_loss_curve([int(r[0]) for r in rows], [float(r[1]) for r in rows],
                                       os.path.join(self.dir, f"loss_{self.name}.png"), f"{self.args.id}: {self.loss_title}")
 
+    @contextlib.contextmanager
+    def saved_on_interrupt(self, ema, bn_pass):
+        """Around the loop: Ctrl-C or SIGTERM saves the finished steps once (rank 0) and ends every rank with
+        KeyboardInterrupt (cli.run: exit code 130). The checkpoint is first written as it is, so a second Ctrl-C
+        during the batch norm pass loses nothing; with several processes only this one is left to run that pass
+        (the next save of a resumed run does)."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            if self.bar is not None:
+                self.bar.close()
+            if self.main:
+                print(f"\ninterrupted: saving the checkpoint after {self.completed} steps")
+                with averaged_weights(self.state[0], ema) as raw:
+                    self.save(self.completed, ema, raw)
+                    if self.world == 1 and bn_batches(self.state[0], self.args, self.completed):
+                        precise_bn(self.state[0], bn_pass, self.args, self.completed)
+                        self.save(self.completed, ema, raw)
+                print(f"saved {self.ckpt_path}; resume with --load_checkpoint", flush=True)
+            raise  # no teardown of the process group: the other ranks may be gone already
+
     def finish(self):
-        """The final checkpoint and a one-line speed summary; returns the checkpoint's path."""
-        self.save(self.args.max_iter)
+        """The one-line speed summary; returns the checkpoint's path (the loop saved it at its last step)."""
+        self.bar.close()
         elapsed = time.time() - self.t_start
         steps_run = self.args.max_iter - self.start_step
         self.say(f"{steps_run} steps in {elapsed:.0f} s ({steps_run / max(elapsed, 1e-9):.2f} it/s)")

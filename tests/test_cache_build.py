@@ -20,6 +20,7 @@ import pytest
 import torch
 from pytorch3d.io import load_obj
 
+import cli
 import r2n2_custom
 from r2n2_custom import R2N2
 from r2n2_layout import SPLITS_FILE, SYNSET, model_paths, read_png, read_split, view_png
@@ -284,7 +285,7 @@ def test_bad_models_are_skipped_by_name(tiny_dataset, tmp_path, monkeypatch, cap
         assert torch.equal(item["voxels"], ref.voxel_grid(ref_index[model_id]))
 
     monkeypatch.delenv("R2N2_MAX_SKIPPED")  # 0.01 of 10 models: none may be skipped
-    with pytest.raises(SystemExit) as stop:
+    with pytest.raises(cli.InputError) as stop:
         build(monkeypatch, data, tmp_path / "strict_cache", workers=2)
     assert "cannot be used" in str(stop.value) and any(path in str(stop.value) for path, _ in bad.values())
     assert "Traceback" not in capfd.readouterr().err
@@ -296,7 +297,7 @@ def test_rerun_after_too_many_skips_stops_again(dataset, tmp_path, monkeypatch):
     png = view_png(data, read_split(data, "train")[2][0], 1)
     open(png, "wb").write(b"not a png")
     for attempt in range(2):  # the file is not fixed, the threshold not raised: the same answer each time
-        with pytest.raises(SystemExit, match="cannot read image"):
+        with pytest.raises(cli.InputError, match="cannot read image"):
             build(monkeypatch, data, tmp_path / "cache")
 
 
@@ -350,7 +351,7 @@ def test_feats_are_gathered_without_rebuilding(dataset, tmp_path, monkeypatch, c
             assert torch.equal(item["feats"], torch.from_numpy(feats[item["model_id"]][item["view"]]))
         time.sleep(0.05)  # the next write gets a later mtime than this one (as a later extract_feats.py run does)
     os.remove(model_paths(data, ds.model_ids[3])["feats"])
-    with pytest.raises(SystemExit, match="extract_feats.py") as stop:
+    with pytest.raises(cli.InputError, match="extract_feats.py") as stop:
         build(monkeypatch, data, tmp_path / "cache", return_feats=True)
     assert model_paths(data, ds.model_ids[3])["feats"] in str(stop.value)
 

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 import torch
 
+import cli
 import runtime
 from conftest import REPO, checkpoint_of, script_fails, script_ok
 from losses import chamfer_to_samples, occupancy_loss, single_view_loss
-from model import OccupancyNetwork, ParametricNetwork, SingleViewto3D, model_input, view_matrix
+from model import ModelArgs, build_model, model_input, view_matrix
 from occupancy import occupancy_labels, sample_query_points
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import model_paths, read_split
@@ -132,8 +133,8 @@ def test_bf16_autocast_loss_is_close_to_float32(tiny_dataset, kind):
     ds = R2N2("train", tiny_dataset)
     batch = collate_batched_R2N2([ds[i] for i in range(4)])
     torch.manual_seed(0)
-    model = {"implicit": OccupancyNetwork, "parametric": ParametricNetwork,
-             "parametric_pixel": ParametricNetwork}.get(kind, SingleViewto3D)(args).train()
+    model_kind = {"implicit": "occupancy", "parametric_pixel": "parametric"}.get(kind, kind)
+    model = build_model(ModelArgs.from_flags(model_kind, vars(args))).train()
     images = model_input(batch, False, "cpu")
     points = sample_query_points(batch["points"], 2000)  # (B, Q, 3)
 
@@ -150,7 +151,7 @@ def test_bf16_autocast_loss_is_close_to_float32(tiny_dataset, kind):
             return occupancy_loss(float32(pred), occupancy_labels(batch["voxels"], points))[0]
         if kind.startswith("parametric"):
             return chamfer_to_samples(float32(pred), batch["points"])
-        return single_view_loss(float32(pred), batch, args)[0]
+        return single_view_loss(float32(pred), batch, kind, n_points=args.n_points)[0]
 
     with torch.no_grad():
         exact, bf16 = loss("off"), loss("bf16")
@@ -175,9 +176,9 @@ def test_pick_device_refuses_a_card_this_build_cannot_run(unusable_card, capsys)
     err = capsys.readouterr().err
     assert "Tesla K40 (compute capability 3.5) is not among this torch build's architectures" in err
     assert err.strip().endswith("using the CPU") and len(err.strip().splitlines()) == 1
-    with pytest.raises(SystemExit, match="--device cuda: Tesla K40 .* use --device cpu"):
+    with pytest.raises(cli.InputError, match="--device cuda: Tesla K40 .* use --device cpu"):
         runtime.pick_device("cuda")
-    with pytest.raises(SystemExit, match="--device cuda:3 means cuda:3, but this machine has 1 CUDA device"):
+    with pytest.raises(cli.InputError, match="--device cuda:3 means cuda:3, but this machine has 1 CUDA device"):
         runtime.pick_device("cuda:3")
 
 

@@ -8,6 +8,7 @@ import pytest
 import torch
 from pytorch3d.datasets import R2N2 as OfficialR2N2
 
+import cli
 from metrics import f1_scores, sample_surfaces
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import SYNSET
@@ -85,19 +86,19 @@ def _bad_copy(tiny_dataset, tmp_path, edit):
 
 
 def test_clear_errors(tiny_dataset, tmp_path):
-    with pytest.raises(SystemExit, match="nowhere .from --dataset_dir. does not exist"):
+    with pytest.raises(cli.InputError, match="nowhere .from --dataset_dir. does not exist"):
         R2N2("train", str(tmp_path / "nowhere"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(SystemExit, match="split_03001627.json"):
+    with pytest.raises(cli.InputError, match="split_03001627.json"):
         R2N2("train", str(tmp_path / "empty"))
-    with pytest.raises(SystemExit, match="split 'nosuch' is not in"):
+    with pytest.raises(cli.InputError, match="split 'nosuch' is not in"):
         R2N2("nosuch", tiny_dataset)
     data = _bad_copy(tiny_dataset, tmp_path, lambda d, s: s["train"][SYNSET].update({"../../etc": [0]}))
-    with pytest.raises(SystemExit, match="not a plain folder name"):
+    with pytest.raises(cli.InputError, match="not a plain folder name"):
         R2N2("train", data)
     shutil.rmtree(data)
     data = _bad_copy(tiny_dataset, tmp_path, lambda d, s: s["train"][SYNSET].update({"absent123": [0]}))
-    with pytest.raises(SystemExit, match="missing files.*absent123"):
+    with pytest.raises(cli.InputError, match="missing files.*absent123"):
         R2N2("train", data)
     shutil.rmtree(data)
 
@@ -106,7 +107,7 @@ def test_clear_errors(tiny_dataset, tmp_path):
         with open(os.path.join(d, "r2n2", "ShapeNetRendering", SYNSET, model_id, "rendering", "00.png"), "wb") as f:
             f.write(b"not a png")
     data = _bad_copy(tiny_dataset, tmp_path, corrupt_png)
-    with pytest.raises(SystemExit, match="cannot read image .*00.png"):
+    with pytest.raises(cli.InputError, match="cannot read image .*00.png"):
         R2N2("test", data)
 
 

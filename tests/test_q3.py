@@ -18,7 +18,7 @@ from checkpoint import save_checkpoint
 from conftest import checkpoint_of, script_fails, script_ok
 from evaluation import evaluate, make_predict
 from losses import chamfer_to_samples, occupancy_loss
-from model import (GridOccupancyDecoder, OccupancyNetwork, ParametricNetwork, PixelOccupancyDecoder, PixelRefine, model_input,
+from model import (GridOccupancyDecoder, ModelArgs, OccupancyNetwork, ParametricNetwork, PixelOccupancyDecoder, PixelRefine, model_input,
                    project, view_matrix)
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import BLENDER_K
@@ -150,8 +150,8 @@ def test_pixel_refine_starts_as_the_patches_and_refines_the_mesh_it_triangulates
     """Untrained, the refined network decodes exactly the patches' points (its last layer starts at zero);
     with any move, grid_mesh's vertices are decode's refined points and the faces are the patches' own."""
     torch.manual_seed(0)
-    args = argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, n_patches=3)
-    plain, refined = ParametricNetwork(args), ParametricNetwork(argparse.Namespace(**vars(args), refine="pixel"))
+    plain = ParametricNetwork(ModelArgs("parametric", n_patches=3, refine="none"))
+    refined = ParametricNetwork(ModelArgs("parametric", n_patches=3, refine="pixel"))
     refined.load_state_dict(plain.state_dict(), strict=False)  # the same encoder and patches
     plain.eval(), refined.eval()
     images, view = model_input(batch, False, "cpu"), view_matrix(batch, "cpu")
@@ -179,7 +179,7 @@ def test_winding_number_is_an_exact_inside_test():
     p = torch.rand(4000, 3) - 0.5
     r = p.norm(dim=1)
     clear = (r < 0.38) | (r > 0.41)  # away from the faceted surface
-    inside = occupancy.winding_inside(p, verts, faces)
+    inside = occupancy.mesh_labels("sphere", verts, faces, p, "mesh", "cpu").bool()  # the labels training uses
     assert torch.equal(inside[clear], (r < 0.39)[clear])
     # Chunking is a memory bound only: small chunks give the same winding numbers.
     assert torch.equal(occupancy.winding_number(p, verts, faces, pairs_per_chunk=512 * len(faces)),
@@ -191,7 +191,7 @@ def test_winding_number_is_an_exact_inside_test():
     v = box.verts_packed() * 0.2
     two_v, two_f = torch.cat([v, v + 0.1]), torch.cat([box.faces_packed(), box.faces_packed() + 8])
     q = torch.tensor([[0.05, 0.05, 0.05], [0.15, 0.15, 0.15], [0.25, 0.25, 0.25], [0.35, 0.05, 0.05], [0.25, 0.05, 0.05]])
-    assert occupancy.winding_inside(q, two_v, two_f).tolist() == [True, True, True, False, False]
+    assert occupancy.mesh_labels("two boxes", two_v, two_f, q, "mesh", "cpu").tolist() == [1, 1, 1, 0, 0]
     assert occupancy.is_closed(two_f) and occupancy.is_closed(faces)
     assert not occupancy.is_closed(faces[1:])  # one triangle missing: a hole
 
@@ -270,7 +270,7 @@ def fixed_batch_losses(model, batch, step_loss, steps=12):
 @pytest.mark.parametrize("decoder", ["simple", "cbn", "grid", "pixel"])
 def test_implicit_loss_goes_down_on_a_fixed_batch(batch, decoder):
     torch.manual_seed(0)
-    model = OccupancyNetwork(argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, decoder=decoder))
+    model = OccupancyNetwork(ModelArgs("occupancy", decoder=decoder))
     points = occupancy.sample_query_points(batch["points"], 1000)  # (B, 1000, 3)
     labels = occupancy.occupancy_labels(batch["voxels"], points)
     losses = fixed_batch_losses(model, batch, lambda: occupancy_loss(
@@ -284,8 +284,7 @@ def test_implicit_loss_goes_down_on_a_fixed_batch(batch, decoder):
 @pytest.mark.parametrize("refine", ["none", "pixel"])
 def test_parametric_loss_goes_down_on_a_fixed_batch(batch, refine):
     torch.manual_seed(0)
-    model = ParametricNetwork(argparse.Namespace(arch="resnet18", pretrained="no", load_feat=False, n_patches=2,
-                                                 refine=refine))
+    model = ParametricNetwork(ModelArgs("parametric", n_patches=2, refine=refine))
     view = view_matrix(batch, "cpu") if refine == "pixel" else None
     losses = fixed_batch_losses(model, batch, lambda: chamfer_to_samples(
         model(model_input(batch, False, "cpu"), 500, view), batch["points"]))
@@ -308,8 +307,7 @@ HAND_POINTS = torch.tensor([[[0.3, 0.2, 0.0], [-0.3, 0.2, 0.0], [0.3, -0.2, 0.0]
 
 
 def test_parametric_grid_mesh_triangulates_each_patch():
-    args = argparse.Namespace(arch="resnet18", load_feat=True, n_patches=3)
-    model = ParametricNetwork(args)
+    model = ParametricNetwork(ModelArgs("parametric", load_feat=True, n_patches=3, refine="none"))
     for k, patch in enumerate(model.patches):  # patch k: the unit square, lifted to z = k
         patch.forward = lambda uv, feat, k=k: torch.cat([uv, torch.full_like(uv[..., :1], float(k))], -1)
     verts, faces = model.grid_mesh(torch.zeros(2, 512), n_points=300)  # g = round(sqrt(100)) = 10 per side
@@ -334,7 +332,7 @@ class VoxelOracle(torch.nn.Module):
 
 @pytest.mark.parametrize("res", [32, 64])
 def test_oracle_occupancy_scores_high_through_the_eval_path(tiny_dataset, res):
-    model = OccupancyNetwork(argparse.Namespace(arch="resnet18", load_feat=True, decoder="simple"))
+    model = OccupancyNetwork(ModelArgs("occupancy", load_feat=True, decoder="simple"))
     model.decoder = VoxelOracle()
 
     def collate(items):  # hand the oracle each chair's voxels as its 'feature'
@@ -361,7 +359,7 @@ class SphereField(torch.nn.Module):
 
 @pytest.mark.parametrize("isovalue, radius", [(0.5, 0.3), (0.2, 0.3 + math.log(4) / 10), (0.8, 0.3 - math.log(4) / 10)])
 def test_isovalue_cuts_the_field_at_that_probability(isovalue, radius):
-    model = OccupancyNetwork(argparse.Namespace(arch="resnet18", load_feat=True, decoder="simple"))
+    model = OccupancyNetwork(ModelArgs("occupancy", load_feat=True, decoder="simple"))
     model.decoder = SphereField()
     predict = make_predict(model.eval(), "vox", "cpu", eval_res=64, isovalue=isovalue, with_iou=False)
     points, lengths, shapes, volume = predict({"feats": torch.zeros(1, 512)}, 0)

@@ -19,6 +19,7 @@ from pytorch3d.ops import sample_points_from_meshes
 from pytorch3d.structures import Meshes
 from scipy.spatial import cKDTree
 
+import cli
 import synthetic_dataset as synth
 from conftest import script_fails, script_ok
 from r2n2_layout import SPLITS_FILE, SYNSET
@@ -253,6 +254,6 @@ def test_bad_faces_flag_is_one_line(tmp_path):
     err = script_fails("make_synthetic_dataset.py", "--out", tmp_path / "x", "--shapenet_like", "--faces", 500,
                        message="--faces must be between 1000 and 1000000")
     assert len(err.strip().splitlines()) == 1 and not os.path.exists(tmp_path / "x")
-    with pytest.raises(SystemExit, match="pass --shapenet_like"):
+    with pytest.raises(cli.InputError, match="pass --shapenet_like"):
         synth.build_dataset(str(tmp_path / "y"), num_models=3, views=1, faces=3000, workers=1, quiet=True)
     assert not os.path.exists(tmp_path / "y")

@@ -21,9 +21,10 @@ from pytorch3d.renderer import MeshRasterizer, RasterizationSettings
 from pytorch3d.structures import Meshes
 from scipy import ndimage
 
+import cli
 import synthetic_chairs as chairs
 import synthetic_dataset as synth
-from occupancy import winding_inside
+from occupancy import winding_number
 from r2n2_layout import SPLITS_FILE, SYNSET
 from utils_vox import read_binvox, voxel_centers
 
@@ -110,7 +111,7 @@ def test_voxels_agree_with_meshes(tiny_dataset):
         # (dense surface samples find it) or when it lies wholly inside (its centre is inside).
         near = ((centres >= lo - vs) & (centres <= hi + vs)).all(1)  # (32^3,) skip far voxels
         inside = torch.zeros(32 ** 3, dtype=torch.bool)
-        inside[near] = winding_inside(centres[near], verts.double(), faces)
+        inside[near] = winding_number(centres[near], verts.double(), faces) > 0.5
         assert inside.sum() > 0 and occ.reshape(-1)[inside].float().mean() >= 0.99, mid
         dense = sample_points_from_meshes(mesh, 200000)[0]
         didx = to_index(dense)
@@ -154,11 +155,11 @@ def test_build_is_deterministic_atomic_and_refuses_to_overwrite(tmp_path):
     assert open(os.path.join(a, SPLITS_FILE)).read() != open(os.path.join(c, SPLITS_FILE)).read()
 
     # An existing dataset is kept unless --force; a folder that is not a dataset is never deleted.
-    with pytest.raises(SystemExit, match="already holds a dataset"):
+    with pytest.raises(cli.InputError, match="already holds a dataset"):
         synth.build_dataset(a, num_models=4, views=2, seed=7, workers=1, quiet=True)
     (root / "mine").mkdir()
     (root / "mine" / "notes.txt").write_text("keep me")
-    with pytest.raises(SystemExit, match="is not a dataset"):
+    with pytest.raises(cli.InputError, match="is not a dataset"):
         synth.build_dataset(str(root / "mine"), num_models=3, views=1, seed=0, workers=1, quiet=True)
     assert (root / "mine" / "notes.txt").read_text() == "keep me"
     synth.build_dataset(c, num_models=3, views=1, seed=9, workers=1, quiet=True, force=True)
@@ -192,7 +193,7 @@ def test_interrupted_build_leaves_no_dataset(tmp_path, monkeypatch):
     synth.build_dataset(str(out), num_models=3, views=1, seed=0, workers=1, quiet=True)
     assert os.path.isfile(out / SPLITS_FILE)
     for bad in (dict(num_models=2, views=1), dict(num_models=3, views=25)):
-        with pytest.raises(SystemExit, match="must be"):
+        with pytest.raises(cli.InputError, match="must be"):
             synth.build_dataset(str(tmp_path / "e"), seed=0, workers=1, quiet=True, **bad)
 
 

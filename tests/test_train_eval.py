@@ -1,7 +1,6 @@
 """Training and evaluation: learning, exact resume, metrics, honest ground-truth scores, volumetric IoU, the
 isovalue chosen on val, bad checkpoints (the writeup commands of sections 2.1-2.5 run as typed in
 tests/test_report.py)."""
-import argparse
 import json
 import os
 
@@ -12,30 +11,28 @@ from pytorch3d.structures import Meshes
 import evaluation
 from conftest import REPO, checkpoint_of, script_fails, script_ok, writeup_commands
 from losses import single_view_loss
-from model import SingleViewto3D, model_input
+from model import ModelArgs, build_model, model_input
 from outer_surface import outer_surface_points
 from r2n2_custom import R2N2, collate_batched_R2N2
 
 TINY = ["--pretrained", "no", "--num_workers", "0", "--n_points", "200", "--ico_level", "2", "--device", "cpu"]
 
 
-def tiny_args(kind, **kw):
-    """The run arguments train_model.py passes to the model and the loss, at the TINY sizes."""
-    return argparse.Namespace(type=kind, arch="resnet18", pretrained="no", load_feat=False, n_points=200, ico_level=2,
-                              w_chamfer=1.0, w_smooth=0.1, **kw)
+def tiny_model(kind):
+    """The network train_model.py builds at the TINY sizes."""
+    return build_model(ModelArgs.from_flags(kind, {"n_points": 200, "ico_level": 2}))
 
 
 @pytest.mark.parametrize("kind", ["vox", "point", "mesh"])
 def test_loss_goes_down_on_a_fixed_batch(tiny_dataset, kind):
-    args = tiny_args(kind)
     torch.manual_seed(0)
     ds = R2N2("train", tiny_dataset)
     batch = collate_batched_R2N2([ds[i] for i in range(4)])
-    model = SingleViewto3D(args)
+    model = tiny_model(kind)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     losses = []
     for _ in range(25):
-        loss, _ = single_view_loss(model(model_input(batch, False, "cpu")), batch, args)
+        loss, _ = single_view_loss(model(model_input(batch, False, "cpu")), batch, kind, n_points=200)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -98,6 +95,52 @@ def point_checkpoint(tiny_dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("ckpt")
     return checkpoint_of(script_ok("train_model.py", *TINY, "--type", "point", "--batch_size", "4", "--max_iter", "3",
                                    "--dataset_dir", tiny_dataset, "--output_dir", out))
+
+
+def test_bench_times_the_step_train_model_takes(tiny_dataset, tmp_path):
+    """bench.py keeps its own copy of train_model.py's step (a script imports no script): two steps of bench's
+    train_step on train_model.py's batch stream give the weights train_model.py saves, bit for bit."""
+    import bench
+    import train_model
+    from runtime import seed_everything
+    from training import grad_scaler, train_loader
+    flags = [*TINY, "--type", "mesh", "--batch_size", "2", "--max_iter", "2", "--bn_images", "0", "--save_freq", "0",
+             "--vis_freq", "0", "--dataset_dir", str(tiny_dataset), "--output_dir", str(tmp_path)]
+    saved = torch.load(checkpoint_of(script_ok("train_model.py", *flags)), weights_only=True)["model"]
+    args = train_model.get_args_parser().parse_args(flags)
+    seed_everything(args.seed)
+    model = build_model(ModelArgs.from_flags("mesh", vars(args))).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    scaler = grad_scaler(args, torch.device("cpu"))
+    _, batches = train_loader(args, torch.device("cpu"), 0)
+    for _ in range(2):
+        bench.train_step(model, optimizer, scaler, next(batches), args, torch.device("cpu"))
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, saved[key]), key
+
+
+def test_old_checkpoints_are_converted_to_model_args_once(point_checkpoint, tmp_path):
+    """A checkpoint from before `model_args` (only the run's flags) is read through checkpoint.model_args: the same
+    network, loaded by the evaluators and refused for resuming under other flags, as a new one."""
+    from checkpoint import check_resumable, load_model, model_args
+    from cli import InputError
+    new = torch.load(point_checkpoint, weights_only=True)
+    assert new["model_args"] == {"kind": "point", "arch": "resnet18", "load_feat": False, "n_points": 200,
+                                 "ico_level": None, "decoder": None, "n_patches": None, "refine": None}
+    old = {k: v for k, v in new.items() if k != "model_args"}
+    assert model_args(old) == model_args(new) == ModelArgs("point", n_points=200)
+    torch.save(old, tmp_path / "old.pth")
+    model, _, _ = load_model(str(tmp_path / "old.pth"), "cpu")
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, new["model"][key]), key
+    check_resumable("old.pth", old, ModelArgs("point", n_points=200))
+    with pytest.raises(InputError, match="n_points=200, but n_points=300 was asked for; pass --n_points 200"):
+        check_resumable("old.pth", old, ModelArgs("point", n_points=300))
+    with pytest.raises(InputError, match="holds a point model of train_model.py, not a mesh model; pass --type point"):
+        check_resumable("old.pth", old, ModelArgs("mesh", ico_level=2))
+    old_parametric = {"args": {"model_type": "parametric", "type": "point", "arch": "resnet18", "load_feat": False,
+                               "n_patches": 4, "n_points": 100}}  # before --refine existed
+    assert model_args(old_parametric) == ModelArgs("parametric", n_patches=4, refine="none")
 
 
 def test_checkpoint_batch_norm_statistics_are_recomputed_at_its_weights(tiny_dataset, point_checkpoint):

@@ -9,6 +9,7 @@ import pytest
 import torch
 from pytorch3d.datasets.r2n2.utils import align_bbox, read_binvox_coords
 
+import cli
 from occupancy import winding_number
 from outer_surface import outer_surface_points
 from r2n2_custom import R2N2
@@ -136,5 +137,5 @@ def test_cache_warns_where_voxels_and_mesh_disagree(tiny_dataset, tmp_path, caps
     lines = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert len(lines) == 1 and test_ids[0] in lines[0] and "F1@0.05 = " in lines[0], lines
     write_binvox(model_paths(data, test_ids[0])["binvox"], np.zeros((32, 32, 32), dtype=bool))
-    with pytest.raises(SystemExit, match=f"voxel file .*{test_ids[0]}.* has no occupied voxel"):
+    with pytest.raises(cli.InputError, match=f"voxel file .*{test_ids[0]}.* has no occupied voxel"):
         R2N2("test", data)

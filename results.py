@@ -1,0 +1,204 @@
+"""What a metrics file is called, and how its numbers are written, read, shown and compared.
+
+The evaluators (eval_model.py, eval_q3.py, baselines.py) write metrics_{name}.json through write_metrics; the
+tables (compare.py, equal_time.py, the report page) find those files by the same name rule (metrics_name,
+metrics_path), read them with read_metrics, show them through the same cells and say whether two models differ
+with the same paired interval and sentence, so a number and its interval are named, measured and worded once.
+"""
+import json
+import os
+
+import numpy as np
+
+import cli
+import visualize
+from metrics import N_IOU_POINTS, THRESHOLDS
+from runtime import atomic_write
+
+# The names baselines.py gives its metrics files (metrics_constant.json, ...), in the order the tables list them.
+BASELINES = ("constant", "retrieval", "oracle")
+
+
+def iso_name(name, isovalue):
+    """A non-default isovalue (or auto) gets its own metrics file instead of overwriting the default's:
+    vox, vox_isoauto, vox_iso0.3."""
+    return name if isovalue == 0.5 else f"{name}_iso{isovalue}" if isovalue == "auto" else f"{name}_iso{isovalue:g}"
+
+
+def metrics_name(kind, model_type=None, eval_res=32, isovalue=0.5):
+    """The `name` of metrics_{name}.json for what was evaluated: kind (vox, point, mesh) of a model_type (None:
+    eval_model.py's models; occupancy, parametric: eval_q3.py's) at eval_res (occupancy) and isovalue (vox,
+    occupancy; a number or "auto"). vox, vox_isoauto, point, mesh, occupancy_32, occupancy_64_isoauto,
+    parametric_point, parametric_mesh."""
+    assert model_type in (None, "occupancy", "parametric"), model_type
+    if model_type == "parametric":
+        return f"parametric_{kind}"
+    if model_type == "occupancy":
+        return iso_name(f"occupancy_{eval_res}", isovalue)
+    return iso_name(kind, isovalue) if kind == "vox" else kind
+
+
+def metrics_path(output_dir, run_id, name):
+    """Where an evaluator run with --output_dir output_dir --id run_id writes metrics_{name}.json."""
+    return os.path.join(output_dir, run_id, f"metrics_{name}.json")
+
+
+def name_of(path):
+    """The `name` of a metrics_{name}.json path (metrics_path's rule read backwards)."""
+    return os.path.basename(path)[len("metrics_"):-len(".json")]
+
+
+def read_metrics(path):
+    """A metrics file's dict; a file that is missing or not JSON is an InputError naming it."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise cli.InputError(f"cannot read metrics file {path}: {e}") from None
+
+
+def bootstrap_ci(values, n_resamples=2000, level=0.95, seed=0):
+    """Percentile bootstrap interval of the mean of each column of values (N, T): (T, 2) [lo, hi].
+
+    The N examples are resampled with replacement n_resamples times (a fixed seed, so a rerun gives the
+    same interval); the interval holds the central `level` of the resampled means. It measures how much
+    the average would move with another draw of test chairs of the same kind, nothing else (not the
+    training run's randomness).
+    """
+    values = np.asarray(values, dtype=np.float64)  # (N, T)
+    idx = np.random.default_rng(seed).integers(0, len(values), size=(n_resamples, len(values)))  # (R, N)
+    means = values[idx].mean(1)  # (R, T)
+    tail = (1 - level) / 2 * 100
+    return np.percentile(means, [tail, 100 - tail], axis=0).T  # (T, 2)
+
+
+def write_metrics(results, out_dir, name, info):
+    """metrics_{name}.json (averages per threshold, their 95 % bootstrap intervals, per-example F1; the
+    volumetric IoUs where the results have them) and the F1-vs-threshold plot eval_{name}.png, in out_dir
+    ({output_dir}/{id}). results: evaluation.evaluate's dict of (N, T) tensors ((N,) for the IoUs)."""
+    avg = {k: v.mean(0).tolist() for k, v in results.items()}
+    ci = bootstrap_ci(results["f1"]).tolist()  # (T, 2)
+    at = THRESHOLDS.index(0.05)
+    summary = {
+        "name": name,
+        **info,
+        "n_examples": len(results["f1"]),
+        "thresholds": list(THRESHOLDS),
+        "avg_precision": avg["precision"],
+        "avg_recall": avg["recall"],
+        "avg_f1": avg["f1"],
+        "avg_f1@0.05": avg["f1"][at],
+        "f1_ci95": ci,
+        "f1_ci95@0.05": ci[at],
+        "per_example_f1@0.05": results["f1"][:, at].tolist(),
+        "per_example_f1": results["f1"].tolist(),
+    }
+    for key in ("iou_32", "iou_points"):  # volumetric IoU, for predictions with an inside
+        if key in results:
+            summary[f"avg_{key}"] = avg[key]
+            summary[f"{key}_ci95"] = bootstrap_ci(results[key][:, None].numpy())[0].tolist()
+            summary[f"per_example_{key}"] = results[key].tolist()
+    path = metrics_path(*os.path.split(out_dir), name)  # split and joined again: the same folder
+    atomic_write(path, lambda tmp: json.dump(summary, open(tmp, "w"), indent=1))
+    visualize.save_f1_curve({name: avg["f1"]}, THRESHOLDS, os.path.join(out_dir, f"eval_{name}.png"),
+                            title=f"{info.get('id', '')} {name}: avg F1 vs threshold")
+    return summary, path
+
+
+def print_summary(summary, path, per_second, device):
+    """The evaluators' last lines: F1 at every threshold and avg F1@0.05, each with its 95 % bootstrap interval."""
+    print(" ".join(f"F1@{t}={v:.2f} [{lo:.2f}, {hi:.2f}]"
+                   for t, v, (lo, hi) in zip(THRESHOLDS, summary["avg_f1"], summary["f1_ci95"])))
+    lo, hi = summary["f1_ci95@0.05"]
+    print(f"{summary['name']}: avg F1@0.05 = {summary['avg_f1@0.05']:.3f} [{lo:.3f}, {hi:.3f}] (95 % bootstrap "
+          f"interval) over {summary['n_examples']} {summary.get('split', 'test')} examples "
+          f"({per_second:.1f} examples/s on {device})")
+    for key, grid in (("iou_32", "the 32^3 grid"), ("iou_points", f"{N_IOU_POINTS} points in the cube")):
+        if f"avg_{key}" in summary:
+            lo, hi = summary[f"{key}_ci95"]
+            print(f"{summary['name']}: volumetric IoU on {grid} = {summary[f'avg_{key}']:.1f} [{lo:.1f}, {hi:.1f}]")
+    print(f"wrote {path}")
+
+
+def f1_interval(m):
+    """The 95 % interval [lo, hi] of a metrics file's avg F1@0.05: its own; for a file written before
+    write_metrics stored intervals, the same bootstrap of its per-example F1@0.05; None for a file that has
+    neither."""
+    if "f1_ci95@0.05" in m:
+        return list(m["f1_ci95@0.05"])
+    if "per_example_f1@0.05" in m:
+        return [float(v) for v in bootstrap_ci(np.asarray(m["per_example_f1@0.05"])[:, None])[0]]
+    return None
+
+
+def paired_difference(a, b):
+    """Mean of a - b over the same test examples and its 95 % bootstrap interval, the examples resampled together.
+
+    a, b: (N,) -> (mean, [lo, hi]); (N, T) -> ((T,) means, (T, 2) intervals). Pairing removes what the two
+    models share (an easy chair is easy for both), so the interval is narrower than the two separate ones.
+    """
+    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)  # (N,) or (N, T)
+    ci = bootstrap_ci(d.reshape(len(d), -1))  # (T, 2)
+    return (d.mean(), ci[0]) if d.ndim == 1 else (d.mean(0), ci)
+
+
+def difference_sentence(a_label, a, b_label, b):
+    """'a - b: +1.2 F1@0.05 [+0.3, +2.1]: a is better.' from two models' (N,) per-example F1@0.05 on the same
+    test chairs; a claim only where the paired interval excludes 0."""
+    mean, (lo, hi) = paired_difference(a, b)
+    verdict = (f"{a_label} is better" if lo > 0 else f"{b_label} is better" if hi < 0
+               else "not a difference these test chairs can resolve")
+    return f"{a_label} - {b_label}: {mean:+.1f} F1@0.05 {interval_text((lo, hi), sign='+')}: {verdict}."
+
+
+def interval_text(interval, digits=1, sign=""):
+    """'[lo, hi]' at `digits` decimals (sign '+': signed, for differences); '-' for None (no interval)."""
+    if interval is None:
+        return "-"
+    lo, hi = interval
+    return f"[{lo:{sign}.{digits}f}, {hi:{sign}.{digits}f}]"
+
+
+def table_numbers(m):
+    """The numbers of a metrics file the report and equal-time tables show (table_cells) and pair: avg F1 per
+    threshold, the interval at 0.05, per-example F1 (at 0.05, and at every threshold: (N, T)), the isovalue
+    where it was chosen on val, and the volumetric IoUs with their intervals where the model has an inside."""
+    out = {"f1": m["avg_f1"], "ci": f1_interval(m), "per_example": m["per_example_f1@0.05"],
+           "per_example_all": m.get("per_example_f1")}  # (N,), (N, T)
+    if m.get("isovalue_chosen_on"):
+        out["isovalue"] = m["isovalue"]
+    for key in ("iou_32", "iou_points"):
+        if f"avg_{key}" in m:
+            out[key] = m[f"avg_{key}"]
+            out[f"{key}_ci"] = m[f"{key}_ci95"]
+    return out
+
+
+def table_headers(iou):
+    """The headers of table_cells: F1 at each threshold, the last with its interval; the IoUs if iou."""
+    return ([f"F1@{t}" for t in THRESHOLDS[:-1]] + [f"F1@{THRESHOLDS[-1]} [95% CI]"]
+            + (["IoU 32^3", "IoU points [95% CI]"] if iou else []))
+
+
+def table_cells(numbers, iou):
+    """A row's cells under table_headers(iou) from table_numbers(m); a model without an inside leaves the IoUs
+    empty."""
+    f1 = numbers["f1"]
+    cells = [*[f"{v:.1f}" for v in f1[:-1]], f"{f1[-1]:.1f} {interval_text(numbers['ci'])}"]
+    if iou:
+        points = numbers.get("iou_points")
+        cells += [f"{numbers['iou_32']:.1f}" if "iou_32" in numbers else "",
+                  "" if points is None else f"{points:.1f} {interval_text(numbers['iou_points_ci'])}"]
+    return cells
+
+
+def comparison_headers(thresholds):
+    """The headers of comparison_cells, for a file's thresholds."""
+    return ["avg F1@0.05", "95 % interval", *[f"F1@{t}" for t in thresholds], "test examples", "train steps"]
+
+
+def comparison_cells(m):
+    """compare.py's finer row of a metrics file: avg F1@0.05 (3 decimals), its interval ('-' without one), F1 at
+    every threshold of the file, test examples, training steps."""
+    return [f"{m['avg_f1@0.05']:.3f}", interval_text(f1_interval(m), 2), *[f"{v:.2f}" for v in m["avg_f1"]],
+            m["n_examples"], m.get("step")]
