@@ -28,7 +28,7 @@ outputs a training chair. Writes into {output_dir}/{id}/ (id "baselines" by defa
                           pooling differ in overall scale with the object's size and contrast, which says
                           little about the shape, so their direction is compared, not their length.
 Every prediction is a training chair's mesh, and is scored as eval_model.py scores a mesh prediction
-(evaluation.prediction_points: 10k points sampled on the mesh, seeded by the test example's index, not
+(representations.prediction_points: 10k points sampled on the mesh, seeded by the test example's index, not
 the training chair's cached sample; metrics.f1_scores against the test chair's 10k ground-truth points).
 The split is read as eval_model.py reads it (evaluation.evaluated_split: one view per chair), so the rows of
 the per-example lists line up with the models' metrics files; per_example_model_id is the training chair
@@ -48,11 +48,12 @@ from tqdm import tqdm
 
 import cli
 from checkpoint import load_model
-from evaluation import evaluate, prediction_points, evaluated_split, volume_scores
+from evaluation import evaluate, evaluated_split, volume_scores
 from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores
 from model import model_input
 from occupancy import training_labels
 from r2n2_custom import R2N2, collate_batched_R2N2
+from representations import prediction_points
 from results import print_summary, write_metrics
 from runtime import pick_device
 

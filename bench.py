@@ -18,10 +18,10 @@ from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 
 import cli
-from losses import single_view_loss
 from model import ARCHS, ModelArgs, build_model, model_input
 from dataset_location import resolve_dataset_dir
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
+from representations import single_view_loss
 from runtime import pick_device, seed_everything, speed_flags
 from training import autocast, float32, grad_scaler
 

@@ -10,8 +10,6 @@ import os
 import time
 
 import torch
-import torch.nn.functional as F
-from pytorch3d.structures import Meshes
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
@@ -19,12 +17,12 @@ import cli
 import visualize
 from cli import InputError, check_at_least
 from dataset_location import resolve_dataset_dir
-from metrics import N_EVAL_POINTS, N_IOU_POINTS, THRESHOLDS, f1_scores, occupancy_iou, sample_surfaces
-from model import OccupancyNetwork, ParametricNetwork
+from metrics import N_IOU_POINTS, THRESHOLDS, f1_scores, occupancy_iou
 from occupancy import training_labels
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import split_names
-from utils_vox import VOX_SIZE, voxels_to_meshes
+from representations import REPRESENTATIONS, gt_shape, pred_shape, prediction_points
+from utils_vox import VOX_SIZE
 
 
 def add_common_eval_args(p):
@@ -51,27 +49,6 @@ def check_eval_args(args):
         raise InputError(f"--split {args.split} is not in the dataset's split file; choose one of {', '.join(splits)}")
 
 
-def prediction_points(pred, kind, first_index):
-    """Points on a batch of predictions: (B, N, 3) padded, and (B,) valid counts (0 = empty prediction).
-
-    Sampling is seeded by the example's index in the test split, so a rerun gives the same numbers
-    whatever the batch size.
-    """
-    if kind == "point":
-        return pred, torch.full((pred.shape[0],), pred.shape[1], dtype=torch.long, device=pred.device)
-    if kind == "vox":
-        surfaces = voxels_to_meshes(torch.sigmoid(pred))
-        verts, faces = [v for v, _ in surfaces], [f for _, f in surfaces]
-    else:
-        verts, faces = pred.verts_list(), pred.faces_list()
-    points, lengths = [], []
-    for i, (v, f) in enumerate(zip(verts, faces)):
-        p, n = sample_surfaces([v], [f], N_EVAL_POINTS, seed=first_index + i)
-        points.append(p)
-        lengths.append(n)
-    return torch.cat(points), torch.cat(lengths)
-
-
 def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, isovalue=0.5, with_iou=True):
     """The predict(batch, first_index) function `evaluate` calls, for any model of the repo.
 
@@ -83,43 +60,22 @@ def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, i
     and volume is volume_scores' IoUs for the models with an inside (voxels, occupancy) if with_iou, else {}.
     """
     shift = iso_shift(isovalue)
+    level = REPRESENTATIONS[kind].level  # logits cut at the isovalue
 
     def predict(batch, first_index):
         feat = model.encode_batch(batch, device)  # (B, C), or more (OccupancyNetwork.encode)
+        pred = model.prediction(feat, kind, eval_res, n_points, chunk)  # (B, R, R, R) logits, (B, N, 3) or Meshes
         volume = {}
-        if isinstance(model, OccupancyNetwork):
-            pred = model.grid_logits(feat, eval_res, chunk) - shift  # (B, R, R, R), 0 at the isovalue
+        if level:
+            pred = pred - shift  # 0 at the isovalue
             if with_iou:
-                grid = pred if eval_res == VOX_SIZE else model.grid_logits(feat, VOX_SIZE, chunk) - shift  # (B, 32, 32, 32)
-                volume = volume_scores(lambda pts: model.query_logits(feat, pts, chunk) - shift > 0, grid > 0,
-                                       batch, first_index, device)
-        elif isinstance(model, ParametricNetwork):
-            verts, faces = model.grid_mesh(feat, n_points)  # (B, V, 3), (F, 3)
-            pred = verts if kind == "point" else Meshes(list(verts), [faces] * len(verts))
-        else:
-            pred = model.decoder(feat)
-            if kind == "vox":
-                pred = pred - shift  # (B, 32, 32, 32) logits, 0 at the isovalue
-                if with_iou:
-                    probs = torch.sigmoid(pred)  # (B, 32, 32, 32)
-                    volume = volume_scores(lambda pts: grid_probability(probs, pts) > 0.5, pred > 0, batch, first_index, device)
+                grid = pred if eval_res == VOX_SIZE else model.prediction(feat, kind, VOX_SIZE, n_points, chunk) - shift  # (B, 32, 32, 32)
+                volume = volume_scores(lambda pts: model.occupied(feat, pred, pts, shift, chunk), grid > 0, batch,
+                                       first_index, device)
         points, lengths = prediction_points(pred, kind, first_index)
-        return points, lengths, [visualize.pred_shape(pred, i, kind) for i in range(len(lengths))], volume
+        return points, lengths, [pred_shape(pred, i, kind) for i in range(len(lengths))], volume
 
     return predict
-
-
-def grid_probability(probs, points):
-    """Trilinear interpolation of (B, 32, 32, 32) voxel probabilities at (B, Q, 3) points -> (B, Q).
-
-    The 0.5 level of this interpolant is the surface marching cubes extracts, so the point IoU of a voxel
-    prediction measures the same shape its F1 does. Beyond the outer voxel centres the border value holds.
-    """
-    # utils_vox's cube [-0.5, 0.5]^3 is grid_sample's [-1, 1]^3 with align_corners=False, and grid_sample
-    # reads (x, y, z) against the volume's (W, H, D) = our (x, y, z) axes.
-    grid = (points * 2.0)[:, :, None, None]  # (B, Q, 1, 1, 3)
-    out = F.grid_sample(probs[:, None].float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
-    return out[:, 0, :, 0, 0]  # (B, Q)
 
 
 def iou_points(first_index, b, device):
@@ -173,7 +129,7 @@ def evaluate(predict, loader, device, vis_dir=None, vis_freq=0, title=""):
                 if (seen + i) % vis_freq == 0:
                     visualize.save_prediction_panel(
                         os.path.join(vis_dir, f"{title.replace(' ', '_')}_{seen + i:04d}.png"), batch["images"][i],
-                        shapes[i], visualize.gt_shape(batch, i, "mesh"),
+                        shapes[i], gt_shape(batch, i, "mesh"),
                         batch["R"][i].to(device), batch["T"][i].to(device), batch["K"][i].to(device),
                         title=f"{title} #{seen + i}: {batch['model_id'][i]}, F1@0.05 = {scores['f1'][i, -1]:.1f}")
         seen += len(lengths)

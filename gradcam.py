@@ -41,11 +41,12 @@ import os
 import torch
 from tqdm import tqdm
 
-import visualize
 import cli
+import visualize
 from checkpoint import load_model
 from dataset_location import resolve_dataset_dir
 from r2n2_custom import R2N2, collate_batched_R2N2
+from representations import gt_shape, pred_shape
 from runtime import atomic_write, pick_device, seed_everything
 from saliency import (ERROR_DRAWN_POINTS, ERROR_VMAX, PART_LABELS, TARGETS, VISUALIZERS, ChannelsFirst, ShapeTarget,
                       display, find_layer, nanmean, number, part_mask, saliency, share_inside, silhouette, seat_height,
@@ -82,8 +83,8 @@ def save_pictures(out_dir, name, args, batch, pred, maps, shares, error, title):
     visualize.save_panel([image, over[args.target]], ["In", f"Out: {args.visualizer} ({PART_LABELS[args.target]})"],
                          os.path.join(out_dir, f"in_out_{name}.png"))
     cams = visualize.input_view_cameras(R, T, K, device)
-    renders = [visualize.render_shape(*visualize.pred_shape(pred, 0, args.type), cams, 192)[0],
-               visualize.render_shape(*visualize.gt_shape(batch, 0, "mesh"), cams, 192)[0]]
+    renders = [visualize.render_shape(*pred_shape(pred, 0, args.type), cams, 192)[0],
+               visualize.render_shape(*gt_shape(batch, 0, "mesh"), cams, 192)[0]]
     inside = {p: "zero map" if shares[p] != shares[p] else f"{100 * shares[p]:.0f}% inside" for p in TARGETS}
     visualize.save_panel([image] + [over[p] for p in TARGETS] + renders,
                          ["Input"] + [f"{PART_LABELS[p]}: {inside[p]}" for p in TARGETS] + ["Prediction", "Ground truth"],

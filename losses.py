@@ -1,8 +1,8 @@
-"""Losses for fitting and training: voxels (BCE), point clouds (chamfer), meshes (Laplacian smoothing),
-and the training losses of each representation built from them."""
+"""Losses for fitting and training: voxels (BCE), point clouds (chamfer), meshes (Laplacian smoothing), occupancy
+(BCE); representations.single_view_loss puts them together for train_model.py's models."""
 import torch
 import torch.nn.functional as F
-from pytorch3d.ops import knn_points, sample_points_from_meshes
+from pytorch3d.ops import knn_points
 
 
 def voxel_loss(voxel_src, voxel_tgt, balanced=False):
@@ -83,25 +83,6 @@ def chamfer_to_samples(pred_points, surface):
     the (B, P, 3) cached ground-truth surface samples, so the target matches the prediction's density."""
     gt = surface[:, torch.randint(surface.shape[1], (pred_points.shape[1],), device=surface.device)]  # (B, n, 3)
     return chamfer_loss(pred_points, gt)
-
-
-def single_view_loss(pred, batch, kind, n_points=1000, w_chamfer=1.0, w_smooth=0.1, balanced=False):
-    """The training loss of train_model.py's models and its unweighted terms (detached, for the log).
-
-    pred: (B, 32, 32, 32) voxel logits, (B, n_points, 3) points, or a Meshes of B meshes, as `kind` (vox, point,
-    mesh) says; batch["voxels"] (B, 32, 32, 32) and batch["points"] (B, P, 3) on pred's device. vox: BCE
-    (balanced: class_balanced_weight); point: w_chamfer x chamfer; mesh: that on n_points points sampled on the
-    mesh plus w_smooth x Laplacian smoothing.
-    """
-    if kind == "vox":
-        loss = voxel_loss(pred, batch["voxels"], balanced=balanced)
-        return loss, {"bce": loss.detach()}
-    if kind == "point":
-        chamfer = chamfer_to_samples(pred, batch["points"])
-        return w_chamfer * chamfer, {"chamfer": chamfer.detach()}
-    chamfer = chamfer_to_samples(sample_points_from_meshes(pred, n_points), batch["points"])
-    smooth = smoothness_loss(pred)
-    return w_chamfer * chamfer + w_smooth * smooth, {"chamfer": chamfer.detach(), "smooth": smooth.detach()}
 
 
 def occupancy_loss(logits, labels, balanced=False):

@@ -10,7 +10,7 @@ from pytorch3d.structures import Meshes
 from pytorch3d.utils import ico_sphere
 
 from imagenet import encoder_weights
-from utils_vox import voxel_centers
+from utils_vox import grid_probability, voxel_centers
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -189,6 +189,15 @@ class SingleViewto3D(ImageConditioned):
         if res != 32:
             raise ValueError(f"the voxel decoder predicts a 32^3 grid, not {res}^3")
         return self.decoder(feat)
+
+    def prediction(self, feat, kind, eval_res=32, n_points=None, chunk=None):
+        """What the evaluators score, from encode's feature: the decoder's output (its own representation)."""
+        return self.decoder(feat)
+
+    def occupied(self, feat, logits, points, shift=0.0, chunk=None):
+        """(B, Q) booleans: inside the surface of the (B, 32, 32, 32) logits (already less the isovalue's logit,
+        `shift`) at (B, Q, 3) points, by trilinear interpolation: the shape marching cubes extracts."""
+        return grid_probability(torch.sigmoid(logits), points) > 0.5
 
 
 def model_input(batch, load_feat, device):
@@ -442,6 +451,15 @@ class OccupancyNetwork(ImageConditioned):
         per_chunk = max(1, chunk // points.shape[0])
         return torch.cat([self.decoder.decode(points[:, i:i + per_chunk], cond) for i in range(0, points.shape[1], per_chunk)], 1)
 
+    def prediction(self, feat, kind, eval_res=32, n_points=None, chunk=65536):
+        """What the evaluators score, from encode's feature: the (B, R, R, R) logits on the eval_res^3 grid."""
+        return self.grid_logits(feat, eval_res, chunk)
+
+    def occupied(self, feat, logits, points, shift=0.0, chunk=65536):
+        """(B, Q) booleans: the field, less the isovalue's logit `shift`, above 0 at (B, Q, 3) points (queried
+        directly; `logits`, the grid, is not needed)."""
+        return self.query_logits(feat, points, chunk) - shift > 0
+
     def grid_logits(self, feat, res, chunk=65536):
         """Logits on the res^3 voxel centres of the canonical cube: feat of encode -> (B, res, res, res).
 
@@ -560,6 +578,12 @@ class ParametricNetwork(ImageConditioned):
         """(B, 137, 137, 3) images or (B, C) features [, (B, 4, 4) view_matrix with refine "pixel"] -> (B, n_points,
         3) points at random UV positions (with_coarse: and the points before refinement)."""
         return self.sample(self.encode(images_or_feats, view), n_points, with_coarse)
+
+    def prediction(self, feat, kind, eval_res=None, n_points=1000, chunk=None):
+        """What the evaluators score, from encode's feature: the regular UV grid of about n_points points as
+        points (B, N, 3) for kind "point", triangulated into a Meshes for "mesh"."""
+        verts, faces = self.grid_mesh(feat, n_points)  # (B, V, 3), (F, 3)
+        return verts if kind == "point" else Meshes(list(verts), [faces] * len(verts))
 
     def grid_side(self, n_points):
         """Side g of the regular g x g UV grid per patch whose total g^2 * n_patches is closest to n_points."""

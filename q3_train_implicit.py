@@ -32,9 +32,9 @@ from cli import InputError, check_at_least
 from losses import occupancy_loss, voxel_loss
 from model import ModelArgs, build_model, model_input, view_matrix
 from occupancy import NEAR_SIGMA, POOL_SIZE, QueryPool, sample_query_points, training_labels
+from representations import gt_shape
 from training import (RunFolder, add_common_args, autocast, averaged_weights, check_common_args, distribute, due,
                       float32, grad_scaler, moving_average, precise_bn, setup, train_loader)
-from visualize import gt_shape
 
 
 def get_args_parser():

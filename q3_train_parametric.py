@@ -25,9 +25,9 @@ import cli
 from cli import InputError
 from losses import chamfer_to_samples
 from model import ModelArgs, build_model, model_input, view_matrix
+from representations import gt_shape
 from training import (RunFolder, add_common_args, autocast, averaged_weights, check_common_args, distribute, due,
                       float32, grad_scaler, moving_average, precise_bn, setup, train_loader)
-from visualize import gt_shape
 
 
 def get_args_parser():

@@ -15,7 +15,7 @@ from pytorch3d.structures import Meshes
 from pytorch_grad_cam import GradCAM, GradCAMPlusPlus, GuidedBackpropReLUModel
 
 from cli import InputError
-from evaluation import prediction_points
+from representations import prediction_points
 from losses import chamfer_loss
 from metrics import THRESHOLDS, f1_scores, sample_surfaces
 from utils_vox import voxel_centers

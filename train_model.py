@@ -14,11 +14,10 @@ import torch
 
 import cli
 from cli import check_at_least
-from losses import single_view_loss
 from model import ModelArgs, build_model, model_input
+from representations import gt_shape, pred_shape, single_view_loss
 from training import (RunFolder, add_common_args, autocast, averaged_weights, check_common_args, distribute, due,
                       float32, grad_scaler, moving_average, precise_bn, setup, train_loader)
-from visualize import gt_shape, pred_shape
 
 
 def get_args_parser():

@@ -1,4 +1,4 @@
-"""Voxel grids: binvox files, the voxel frame, and voxels -> surface.
+"""Voxel grids: binvox files, the voxel frame, voxels -> surface, and a grid read between its centres.
 
 The voxel frame used everywhere in this repo (loader, models, losses, evaluation):
 
@@ -20,6 +20,7 @@ import os
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 VOX_SIZE = 32
 DEFAULT_TRANSLATE = (-0.5, -0.5, -0.5)
@@ -202,3 +203,16 @@ def canonical_grid_from_binvox(occ, mesh_verts, d=VOX_SIZE):
         keep = np.all((n <= last) & (n >= 0) & (n < d), axis=1)
         out[n[keep, 2], n[keep, 1], n[keep, 0]] = True
     return out
+
+
+def grid_probability(probs, points):
+    """Trilinear interpolation of (B, 32, 32, 32) voxel probabilities at (B, Q, 3) points -> (B, Q).
+
+    The 0.5 level of this interpolant is the surface marching cubes extracts, so the point IoU of a voxel
+    prediction measures the same shape its F1 does. Beyond the outer voxel centres the border value holds.
+    """
+    # utils_vox's cube [-0.5, 0.5]^3 is grid_sample's [-1, 1]^3 with align_corners=False, and grid_sample
+    # reads (x, y, z) against the volume's (W, H, D) = our (x, y, z) axes.
+    grid = (points * 2.0)[:, :, None, None]  # (B, Q, 1, 1, 3)
+    out = F.grid_sample(probs[:, None].float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return out[:, 0, :, 0, 0]  # (B, Q)

@@ -93,23 +93,6 @@ def render_shape(kind, shape, cameras, image_size=256):
     raise ValueError(f"unknown shape kind {kind!r}")
 
 
-def pred_shape(pred, i, kind):
-    """Example i of a batch of predictions as a (kind, shape) pair for render_shape: voxel logits
-    (B, D, D, D) become probabilities, points (B, N, 3) stay points, a Meshes gives (verts, faces)."""
-    if kind == "vox":
-        return "vox", torch.sigmoid(pred[i].detach())
-    if kind == "point":
-        return "point", pred[i].detach()
-    return "mesh", (pred.verts_list()[i].detach(), pred.faces_list()[i])
-
-
-def gt_shape(batch, i, kind):
-    """Ground truth of example i of a loader batch as (kind, shape): its voxels for kind "vox", else its mesh."""
-    if kind == "vox":
-        return "vox", batch["voxels"][i]
-    return "mesh", (batch["verts"][i], batch["faces"][i])
-
-
 def save_panel(images, titles, path, suptitle=None):
     """One row of pictures with titles, written atomically as a PNG."""
     fig, axes = plt.subplots(1, len(images), figsize=(3 * len(images), 3.3))

@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 
 from baselines import nearest_by_cosine, retrieval_choice
 from conftest import checkpoint_of, script_fails, script_ok
-from evaluation import prediction_points
+from representations import prediction_points
 from metrics import THRESHOLDS, f1_scores
 from r2n2_custom import R2N2, collate_batched_R2N2
 from results import bootstrap_ci

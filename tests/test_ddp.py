@@ -18,11 +18,12 @@ import torch
 import cli
 import runtime
 from conftest import REPO, checkpoint_of, script_fails, script_ok
-from losses import chamfer_to_samples, occupancy_loss, single_view_loss
+from losses import chamfer_to_samples, occupancy_loss
 from model import ModelArgs, build_model, model_input, view_matrix
 from occupancy import occupancy_labels, sample_query_points
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import model_paths, read_split
+from representations import single_view_loss
 from training import autocast, float32
 
 POINT = ["--type", "point", "--load_feat", "--n_points", "200", "--num_workers", "0", "--device", "cpu",

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 import metrics
+import utils_vox
 from metrics import THRESHOLDS, _nearest_distances, f1_scores
 
 
@@ -129,17 +130,16 @@ def trilinear_by_hand(vol, p):
 
 
 def test_grid_probability_is_trilinear_interpolation_in_the_voxel_frame():
-    import evaluation
     from utils_vox import voxel_centers
 
     g = torch.Generator().manual_seed(0)
     probs = torch.rand(2, 32, 32, 32, generator=g)
     # At the voxel centres: the voxel's own value (checks the axis order and the frame).
     centres = voxel_centers(32).reshape(1, -1, 3).expand(2, -1, -1)  # (2, 32^3, 3)
-    assert torch.allclose(evaluation.grid_probability(probs, centres), probs.reshape(2, -1), atol=1e-5)
+    assert torch.allclose(utils_vox.grid_probability(probs, centres), probs.reshape(2, -1), atol=1e-5)
     # Anywhere inside the hull of the centres: the eight-corner formula.
     pts = (torch.rand(2, 50, 3, generator=g) - 0.5) * (31 / 32)  # (2, 50, 3)
-    got = evaluation.grid_probability(probs, pts)
+    got = utils_vox.grid_probability(probs, pts)
     for b in range(2):
         for q in range(50):
             assert got[b, q].item() == pytest.approx(trilinear_by_hand(probs[b], pts[b, q]), abs=1e-5)

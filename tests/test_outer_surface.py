@@ -5,7 +5,6 @@ messy copies of them (duplicated parts, flipped and double-sided faces, holes, q
 same surface as the clean chair's. Plus hand cases of the mesh repairs."""
 import igl
 import numpy as np
-import pytest
 import torch
 from pytorch3d.io import load_obj
 

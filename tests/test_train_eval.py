@@ -9,11 +9,12 @@ import torch
 from pytorch3d.structures import Meshes
 
 import evaluation
+import utils_vox
 from conftest import REPO, checkpoint_of, script_fails, script_ok, writeup_commands
-from losses import single_view_loss
 from model import ModelArgs, build_model, model_input
 from outer_surface import outer_surface_points
 from r2n2_custom import R2N2, collate_batched_R2N2
+from representations import prediction_points, single_view_loss
 
 TINY = ["--pretrained", "no", "--num_workers", "0", "--n_points", "200", "--ico_level", "2", "--device", "cpu"]
 
@@ -230,17 +231,17 @@ def test_ground_truth_as_prediction_scores_high(tiny_dataset):
 
     def gt_mesh_as_vertices_and_faces(batch, first):
         pred = Meshes(batch["verts"], batch["faces"])
-        points, lengths = evaluation.prediction_points(pred, "mesh", 1000 + first)
+        points, lengths = prediction_points(pred, "mesh", 1000 + first)
         return points, lengths, [None] * len(lengths), {}
 
     def gt_voxels(batch, first):
         logits = torch.logit(batch["voxels"].clamp(1e-4, 1 - 1e-4))
-        points, lengths = evaluation.prediction_points(logits, "vox", first)
+        points, lengths = prediction_points(logits, "vox", first)
         return points, lengths, [None] * len(lengths), {}
 
     def gt_voxels_cut_at_0_3(batch, first):  # the --isovalue path: a logit shift, the same 0/1 grid
         logits = torch.logit(batch["voxels"].clamp(1e-4, 1 - 1e-4)) - evaluation.iso_shift(0.3)
-        points, lengths = evaluation.prediction_points(logits, "vox", first)
+        points, lengths = prediction_points(logits, "vox", first)
         return points, lengths, [None] * len(lengths), {}
 
     # The ground-truth mesh scored as a predicted mesh loses the points of its hidden contact faces (the
@@ -250,7 +251,7 @@ def test_ground_truth_as_prediction_scores_high(tiny_dataset):
         assert results["f1"][:, -1].mean() >= floor, (predict.__name__, results["f1"][:, -1])
     # And an empty prediction scores 0 instead of crashing.
     results, _ = evaluation.evaluate(
-        lambda b, f: evaluation.prediction_points(torch.full_like(b["voxels"], -10.0), "vox", f) + ([None] * len(b["voxels"]), {}),
+        lambda b, f: prediction_points(torch.full_like(b["voxels"], -10.0), "vox", f) + ([None] * len(b["voxels"]), {}),
         loader, "cpu")
     assert results["f1"].abs().max() == 0
 
@@ -292,7 +293,7 @@ def test_volumetric_iou_of_the_ground_truth(tiny_dataset):
     gt_vox, n = batch["voxels"] > 0.5, len(batch["voxels"])
     exact = evaluation.volume_scores(lambda pts: training_labels(batch, pts, "mesh", "cpu")[0] > 0.5, gt_vox, batch, 0, "cpu")
     assert exact["iou_32"].tolist() == [100.0] * n and exact["iou_points"].tolist() == [100.0] * n
-    from_voxels = evaluation.volume_scores(lambda pts: evaluation.grid_probability(batch["voxels"], pts) > 0.5,
+    from_voxels = evaluation.volume_scores(lambda pts: utils_vox.grid_probability(batch["voxels"], pts) > 0.5,
                                            gt_vox, batch, 0, "cpu")
     assert (from_voxels["iou_points"] > 20).all() and (from_voxels["iou_points"] < 100).all(), from_voxels
     # An empty prediction scores 0, and the points are the same for a rerun (seeded by the example index).
