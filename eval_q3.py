@@ -24,7 +24,7 @@ import os
 
 import cli
 from checkpoint import load_model
-from cli import InputError
+from cli import InputError, check_at_least
 from evaluation import (add_common_eval_args, check_eval_args, choose_isovalue, evaluate, iso_shift, isovalue_arg,
                         make_predict, evaluated_split)
 from model import KINDS
@@ -75,12 +75,8 @@ def check_args(args):
         iso_shift(args.isovalue)  # its range check, before any loading
     if args.model_type == "parametric" and args.isovalue != 0.5:
         raise InputError("--isovalue applies to --model_type occupancy; a parametric surface has no level to cut")
-    if args.eval_res is not None and args.eval_res < 2:
-        raise InputError(f"--eval_res must be at least 2, not {args.eval_res}")
-    if args.n_points is not None and args.n_points < 1:
-        raise InputError(f"--n_points must be positive, not {args.n_points}")
-    if args.chunk < 1:
-        raise InputError(f"--chunk must be at least 1, not {args.chunk}; pass --chunk 65536 or less for less memory")
+    check_at_least(args, "eval_res", minimum=2)
+    check_at_least(args, "n_points", "chunk")
     check_eval_args(args)
 
 

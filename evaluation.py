@@ -1,4 +1,5 @@
-"""How every model is scored: prediction -> points, the evaluation loop, metrics files, the isovalue.
+"""How every model is scored: its predictions through representations.prediction_points, the evaluation loop,
+the volumetric IoU, the isovalue chosen on val (results.py writes and compares the metrics files).
 
 eval_model.py (voxels, points, meshes), eval_q3.py (implicit, parametric), baselines and gradcam.py
 all score through these functions, so every number in a table is measured the same way: points on

@@ -150,10 +150,8 @@ def with_flags(cmd, **flags):
 
 def main(args):
     budget = BUDGETS[args.budget]
-    for flag in ("steps", "batch_size", "num_workers"):
-        value = getattr(args, flag)
-        if value is not None and value < (0 if flag == "num_workers" else 1):
-            raise SystemExit(f"error: --{flag} must be positive, not {value}")
+    cli.check_at_least(args, "steps", "batch_size")
+    cli.check_at_least(args, "num_workers", minimum=0)
     dataset_dir = resolve_dataset_dir(args.dataset_dir)
     n_test = len(read_split(dataset_dir, "test"))
     out = os.path.abspath(args.out)

@@ -14,6 +14,7 @@ import subprocess
 
 import torch
 
+from representations import REPRESENTATIONS
 from results import (BASELINES, difference_sentence, metrics_name, metrics_path, read_metrics, table_cells,
                      table_headers, table_numbers)
 from runtime import atomic_write
@@ -124,7 +125,8 @@ def sections(out, state, info):
     for i, t in enumerate(("vox", "point", "mesh")):
         b += [("h2", f"2.{i + 1} Image to {dict(vox='voxel grid', point='point cloud', mesh='mesh')[t]}"),
               ("code", commands(state, f"2.{i + 1}")),
-              metrics_rows(out, [(t, q2[t], f"train_{t}")] + ([(t, vox_auto, f"train_{t}")] if t == "vox" else []),
+              metrics_rows(out, [(t, q2[t], f"train_{t}")] + ([(t, writeup_metrics("q2", metrics_name(t, isovalue="auto")),
+                                                          f"train_{t}")] if REPRESENTATIONS[t].level else []),
                            state, REFERENCE),
               ("p", "Input | Prediction | Target on test chairs, the training loss and the F1 curve:"),
               ("img", pictures(out, f"test_outputs/q2/vis/q2_{t}_*.png") + pictures(out, f"outputs/q2/loss_{t}.png")

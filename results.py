@@ -35,7 +35,7 @@ def metrics_name(kind, model_type=None, eval_res=32, isovalue=0.5):
         return f"parametric_{kind}"
     if model_type == "occupancy":
         return iso_name(f"occupancy_{eval_res}", isovalue)
-    return iso_name(kind, isovalue) if kind == "vox" else kind
+    return iso_name(kind, isovalue)  # only a representation cut at a level has an isovalue other than 0.5
 
 
 def metrics_path(output_dir, run_id, name):

@@ -135,7 +135,7 @@ def test_bad_input_is_one_line_and_writes_nothing(run, tiny_dataset, tmp_path):
     script_fails("baselines.py", *base, "--split", "train", message="--split must be test or val")
     script_fails("baselines.py", *base, "--checkpoint_path", tmp_path / "no.pth", message="does not exist")
     state = torch.load(ckpt, map_location="cpu", weights_only=True)  # the same model, as if trained on features
-    state["args"]["load_feat"] = True
+    state["args"]["load_feat"] = state["model_args"]["load_feat"] = True
     state["model"] = {k: v for k, v in state["model"].items() if not k.startswith("encoder.")}
     torch.save(state, tmp_path / "feat.pth")
     script_fails("baselines.py", *base, "--checkpoint_path", tmp_path / "feat.pth", message="(--load_feat)")
