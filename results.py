@@ -30,12 +30,14 @@ def metrics_name(kind, model_type=None, eval_res=32, isovalue=0.5):
     eval_model.py's models; occupancy, parametric: eval_q3.py's) at eval_res (occupancy) and isovalue (vox,
     occupancy; a number or "auto"). vox, vox_isoauto, point, mesh, occupancy_32, occupancy_64_isoauto,
     parametric_point, parametric_mesh."""
-    assert model_type in (None, "occupancy", "parametric"), model_type
-    if model_type == "parametric":
-        return f"parametric_{kind}"
-    if model_type == "occupancy":
-        return iso_name(f"occupancy_{eval_res}", isovalue)
-    return iso_name(kind, isovalue)  # only a representation cut at a level has an isovalue other than 0.5
+    return METRICS_NAMES[model_type](kind, eval_res, isovalue)
+
+
+METRICS_NAMES = {  # model_type -> (kind, eval_res, isovalue) -> name; only a field cut at a level has isovalue != 0.5
+    None: lambda kind, eval_res, isovalue: iso_name(kind, isovalue),
+    "occupancy": lambda kind, eval_res, isovalue: iso_name(f"occupancy_{eval_res}", isovalue),
+    "parametric": lambda kind, eval_res, isovalue: f"parametric_{kind}",
+}
 
 
 def metrics_path(output_dir, run_id, name):

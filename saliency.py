@@ -107,21 +107,28 @@ class ShapeTarget:
         self.gt_in = part_mask(gt_points[:, 1], part, self.seat_y)  # (M,)
 
     def __call__(self, out):
-        if self.kind == "vox":
-            centres_y = voxel_centers(out.shape[-1]).to(out.device)[..., 1]  # (D, D, D)
-            band = part_mask(centres_y, self.part, self.seat_y)
-            chosen = (out.detach() > 0) & band
-            if not chosen.any() and self.gt_voxels is not None:
-                chosen = (self.gt_voxels.to(out.device) > 0.5) & band
-            return (out * chosen).sum()
-        gt = self.gt_points.to(out.device)
-        if self.kind == "mesh":
-            (points,), _ = sample_surfaces([out], [self.faces.to(out.device)], self.n_samples, seed=self.seed)
-        else:
-            points = out
+        return {"vox": self._voxels, "point": self._points, "mesh": self._mesh}[self.kind](out)
+
+    def _voxels(self, logits):
+        """(D, D, D) logits: their sum over the part's band, where the prediction (else the truth) is occupied."""
+        centres_y = voxel_centers(logits.shape[-1]).to(logits.device)[..., 1]  # (D, D, D)
+        band = part_mask(centres_y, self.part, self.seat_y)
+        chosen = (logits.detach() > 0) & band
+        if not chosen.any() and self.gt_voxels is not None:
+            chosen = (self.gt_voxels.to(logits.device) > 0.5) & band
+        return (logits * chosen).sum()
+
+    def _mesh(self, verts):
+        """(V, 3) vertices of the template's faces: n_samples points sampled on the mesh, scored as points."""
+        (points,), _ = sample_surfaces([verts], [self.faces.to(verts.device)], self.n_samples, seed=self.seed)
+        return self._points(points)
+
+    def _points(self, points):
+        """(N, 3) points: minus the chamfer to the ground truth, of the whole shape or of one part."""
+        gt = self.gt_points.to(points.device)
         if self.part == "shape":
             return -chamfer_loss(points[None], gt[None])
-        return -part_chamfer(points, gt, part_mask(points[:, 1].detach(), self.part, self.seat_y), self.gt_in.to(out.device))
+        return -part_chamfer(points, gt, part_mask(points[:, 1].detach(), self.part, self.seat_y), self.gt_in.to(points.device))
 
 
 class _Scored(nn.Module):
