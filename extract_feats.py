@@ -22,13 +22,14 @@ from dataset_location import resolve_dataset_dir
 from checkpoint import load_model
 from model import ARCHS, ImageEncoder
 from r2n2_layout import IMAGE_SIZE, model_paths, read_png, read_split, split_names, view_png
-from runtime import atomic_write, pick_device
+from runtime import atomic_write, pick_device, seed_everything
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=cli.Defaults, usage=cli.USAGE)
     p.add_argument("--arch", choices=list(ARCHS), default="resnet18", help="encoder architecture when no checkpoint is given")
     p.add_argument("--pretrained", choices=["auto", "yes", "no"], default="auto", help="ImageNet weights for the encoder")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the encoder's weights when they are not ImageNet's")
     p.add_argument("--checkpoint_path", default=None,
                    help="use the encoder of this trained model (any training script); not given: --arch with --pretrained")
     p.add_argument("--batch_size", type=int, default=48, help="images per forward pass")
@@ -47,6 +48,7 @@ def main():
             raise cli.InputError(f"{args.checkpoint_path} was trained on features (--load_feat) and has no encoder")
         encoder = model.encoder
     else:
+        seed_everything(args.seed)  # random weights (--pretrained no, or none to be had) repeat run to run
         encoder = ImageEncoder(args.arch, args.pretrained)
     encoder = encoder.to(device).eval()
 
