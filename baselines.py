@@ -37,6 +37,7 @@ of the 400 x 400 pairs at 1000 points), the oracle's shortlist ~1 min and rescor
 """
 import argparse
 import os
+import sys
 import time
 
 import numpy as np
@@ -264,4 +265,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    cli.run(main, get_args_parser().parse_args())
+    sys.exit(cli.run(main, get_args_parser().parse_args()))

@@ -11,6 +11,7 @@ The ratio (b) / (c) should be close to 1: above 1.10 the loader is the bottlenec
 items per second a faster device (or more of them) would need.
 """
 import argparse
+import sys
 import time
 
 import torch
@@ -112,4 +113,4 @@ def main():
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    sys.exit(cli.run(main))

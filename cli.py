@@ -15,15 +15,18 @@ class InputError(ValueError):
 
 
 def run(entry, *args):
-    """entry(*args), as a script's `__main__` calls it: an InputError ends the script with "error: <message>" on
-    stderr and exit code 1, no traceback; Ctrl-C (KeyboardInterrupt, after whatever saving the entry point does on
-    its way out) with exit code 130, the shell's code for SIGINT."""
+    """entry(*args), as a script's `__main__` calls it: `sys.exit(cli.run(main, args))`. Returns the exit code for
+    the script to end with: 0; 1 after printing an InputError as one line, "error: <message>", on stderr (no
+    traceback); 130 on Ctrl-C (KeyboardInterrupt, after whatever saving the entry point did on its way out), the
+    shell's code for SIGINT. The script, not this module, ends the process."""
     try:
-        return entry(*args)
+        entry(*args)
     except InputError as e:
-        sys.exit(f"error: {e}")
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        return 1
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
+    return 0
 
 
 def check_at_least(args, *flags, minimum=1):

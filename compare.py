@@ -10,6 +10,7 @@ before the intervals were stored gets the same bootstrap of its per-example F1, 
 """
 import argparse
 import os
+import sys
 
 from tabulate import tabulate
 
@@ -48,4 +49,4 @@ def main():
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    sys.exit(cli.run(main))

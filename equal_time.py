@@ -229,4 +229,4 @@ def get_args_parser():
 
 
 if __name__ == "__main__":
-    cli.run(main, get_args_parser().parse_args())
+    sys.exit(cli.run(main, get_args_parser().parse_args()))

@@ -20,6 +20,7 @@ Writes {output_dir}/{id}/metrics_{type}.json, eval_{type}.png (F1 vs threshold) 
 """
 import argparse
 import os
+import sys
 
 import cli
 from checkpoint import load_model
@@ -74,4 +75,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    cli.run(main, get_args_parser().parse_args())
+    sys.exit(cli.run(main, get_args_parser().parse_args()))

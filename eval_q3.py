@@ -21,6 +21,7 @@ name is occupancy_{eval_res} or parametric_{type}.
 """
 import argparse
 import os
+import sys
 
 import cli
 from checkpoint import load_model
@@ -113,4 +114,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    cli.run(main, get_args_parser().parse_args())
+    sys.exit(cli.run(main, get_args_parser().parse_args()))

@@ -12,6 +12,7 @@ Existing feats.npy files are replaced only with --overwrite.
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 import torch
@@ -80,4 +81,4 @@ def main():
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    sys.exit(cli.run(main))

@@ -8,6 +8,7 @@ No network: the source shape's own parameters are optimised until it matches the
 """
 import argparse
 import os
+import sys
 import time
 
 import numpy as np
@@ -169,4 +170,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    cli.run(main, get_args_parser().parse_args())
+    sys.exit(cli.run(main, get_args_parser().parse_args()))

@@ -37,6 +37,7 @@ loader drops the alpha channel.
 import argparse
 import json
 import os
+import sys
 
 import torch
 from tqdm import tqdm
@@ -175,4 +176,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    cli.run(main, get_args_parser().parse_args())
+    sys.exit(cli.run(main, get_args_parser().parse_args()))

@@ -12,6 +12,7 @@ does (10k-100k faces, ShapeNet's mess, mess.json beside families.json); every ot
 without it, so a loader or metric can be tried on messy meshes of the very same chairs.
 """
 import argparse
+import sys
 import time
 
 import cli
@@ -39,4 +40,4 @@ def main():
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    sys.exit(cli.run(main))

@@ -24,6 +24,7 @@ Writes {output_dir}/{id}/checkpoint_implicit.pth (every --save_freq steps, at th
 args.json, loss_implicit.csv, loss_implicit.png and vis/implicit_{step}.png. --load_checkpoint resumes exactly.
 """
 import argparse
+import sys
 
 import torch
 
@@ -132,4 +133,4 @@ def train(args):
 
 
 if __name__ == "__main__":
-    cli.run(train, get_args_parser().parse_args())
+    sys.exit(cli.run(train, get_args_parser().parse_args()))

@@ -18,6 +18,7 @@ args.json, loss_parametric.csv, loss_parametric.png and vis/parametric_{step}.pn
 --load_checkpoint resumes exactly.
 """
 import argparse
+import sys
 
 import torch
 
@@ -105,4 +106,4 @@ def train(args):
 
 
 if __name__ == "__main__":
-    cli.run(train, get_args_parser().parse_args())
+    sys.exit(cli.run(train, get_args_parser().parse_args()))

@@ -9,6 +9,7 @@ Writes {output_dir}/{id}/checkpoint_{type}.pth (every --save_freq steps, at the 
 args.json, loss_{type}.csv, loss_{type}.png and vis/{type}_{step}.png. --load_checkpoint resumes exactly.
 """
 import argparse
+import sys
 
 import torch
 
@@ -77,4 +78,4 @@ def train_model(args):
 
 
 if __name__ == "__main__":
-    cli.run(train_model, get_args_parser().parse_args())
+    sys.exit(cli.run(train_model, get_args_parser().parse_args()))
