@@ -122,10 +122,11 @@ def oracle_shortlist(train_points, test_points, subsample, k):
 
 def chair_points(train, chair, example_index, device):
     """Training chair `chair` as the prediction for test example `example_index`, sampled as a mesh model's
-    prediction is: points (1, N_EVAL_POINTS, 3), lengths (1,), and its ("mesh", (verts, faces)) picture shape."""
+    prediction is: points (1, N_EVAL_POINTS, 3), lengths (1,), normals (1, N_EVAL_POINTS, 3), and its
+    ("mesh", (verts, faces)) picture shape."""
     verts, faces = (x.to(device) for x in train.mesh(chair))
-    points, lengths = prediction_points(Meshes([verts], [faces]), "mesh", example_index)
-    return points, lengths, ("mesh", (verts, faces))
+    points, lengths, normals = prediction_points(Meshes([verts], [faces]), "mesh", example_index)
+    return points, lengths, normals, ("mesh", (verts, faces))
 
 
 def chair_volume(train, chairs, batch, first_index, device, gt_cache):
@@ -143,7 +144,8 @@ def fixed_predict(train, choice, device, gt_cache):
     def predict(batch, first_index):
         chairs = [int(choice[first_index + i]) for i in range(len(batch["model_id"]))]
         pts = [chair_points(train, c, first_index + i, device) for i, c in enumerate(chairs)]
-        return (torch.cat([p for p, _, _ in pts]), torch.cat([n for _, n, _ in pts]), [s for _, _, s in pts],
+        points, lengths, normals, shapes = (list(x) for x in zip(*pts))
+        return (torch.cat(points), torch.cat(lengths), torch.cat(normals), shapes,
                 chair_volume(train, chairs, batch, first_index, device, gt_cache))
     return predict
 
@@ -153,18 +155,19 @@ def oracle_predict(train, candidates, device, chosen, gt_cache):
     scored with the evaluation path itself (same points, same seed, same f1_scores), the best F1@0.05 wins
     (the first listed on a tie) and is appended to `chosen`."""
     def predict(batch, first_index):
-        points, lengths, shapes, first_chosen = [], [], [], len(chosen)
+        points, lengths, normals, shapes, first_chosen = [], [], [], [], len(chosen)
         for i in range(len(batch["model_id"])):
             cands = candidates[first_index + i]
             pts = [chair_points(train, c, first_index + i, device) for c in cands]
-            p, n = torch.cat([p for p, _, _ in pts]), torch.cat([n for _, n, _ in pts])  # (K, N, 3), (K,)
+            p, n = torch.cat([p for p, _, _, _ in pts]), torch.cat([n for _, n, _, _ in pts])  # (K, N, 3), (K,)
             gt = batch["points"][i:i + 1].to(device).expand(len(cands), -1, -1)  # (K, M, 3)
             best = int(torch.argmax(f1_scores(p, n, gt)["f1"][:, AT]))
             chosen.append(cands[best])
             points.append(p[best:best + 1])
             lengths.append(n[best:best + 1])
-            shapes.append(pts[best][2])
-        return (torch.cat(points), torch.cat(lengths), shapes,
+            normals.append(pts[best][2])
+            shapes.append(pts[best][3])
+        return (torch.cat(points), torch.cat(lengths), torch.cat(normals), shapes,
                 chair_volume(train, chosen[first_chosen:], batch, first_index, device, gt_cache))
     return predict
 

@@ -2,7 +2,7 @@
 
     python eval_q3.py --id 'q3_implicit' --model_type "occupancy" --type 'vox' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
     python eval_q3.py --id 'q3_implicit' --model_type "occupancy" --type 'vox' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path> --eval_res 64
-    python eval_q3.py --id 'q3_implicit' --model_type "occupancy" --type 'vox' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path> --eval_res 64 --isovalue auto
+    python eval_q3.py --id 'q3_implicit' --model_type "occupancy" --type 'vox' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path> --isovalue 0.5
     python eval_q3.py  --type 'point' --model_type parametric --id 'q3_parametric' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
     python eval_q3.py  --type 'mesh' --model_type parametric --id 'q3_parametric' --output_dir "./test_outputs" --checkpoint_path <checkpoint_path>
 
@@ -10,12 +10,15 @@ Scored exactly as eval_model.py scores voxels, points and meshes (evaluation.py)
 chair, precision/recall/F1 at 0.01..0.05 against 10k fixed ground-truth points, in the object frame,
 nothing re-centred.
   occupancy, --type vox:    the occupancy probabilities on the --eval_res^3 voxel centres of the cube
-                            (queried in chunks), marching cubes at 0.5 (--isovalue; auto chooses it on val),
-                            10k points sampled on that surface
+                            (queried in chunks), marching cubes at the isovalue with the best F1@0.05 on
+                            val (printed and recorded; --isovalue 0.5: the writeup's fixed cut, written to
+                            metrics_occupancy_32_iso0.5.json), 10k points sampled on that surface
   parametric, --type point: the points of a regular UV grid per patch (about --n_points in all)
   parametric, --type mesh:  that grid triangulated, 10k points sampled on the mesh
 The occupancy network also gets the volumetric IoU, as eval_model.py gives voxels: on the 32^3 grid of voxel
 centres against the ground-truth voxels, and on 20k uniform points in the cube against the mesh's inside.
+The same samples are also scored under the published protocols (protocols.py: Mesh R-CNN, Pixel2Mesh, Occupancy
+Networks), printed after the writeup's numbers and stored under "protocols" (compare.py --protocol shows them).
 Writes {output_dir}/{id}/metrics_{name}.json, eval_{name}.png (F1 vs threshold) and vis/ pictures, where
 name is occupancy_{eval_res} or parametric_{type}.
 """
@@ -26,8 +29,8 @@ import sys
 import cli
 from checkpoint import load_model
 from cli import InputError, check_at_least
-from evaluation import (add_common_eval_args, check_eval_args, choose_isovalue, evaluate, iso_shift, isovalue_arg,
-                        make_predict, evaluated_split)
+from evaluation import (ISOVALUE_HELP, add_common_eval_args, check_eval_args, evaluate, evaluated_split, iso_shift,
+                        isovalue_arg, make_predict, resolve_isovalue)
 from model import KINDS
 from results import metrics_name, print_summary, write_metrics
 from runtime import pick_device
@@ -50,9 +53,7 @@ def get_args_parser():
     p.add_argument("--checkpoint_path", required=True, help="checkpoint written by q3_train_implicit.py or q3_train_parametric.py")
     p.add_argument("--eval_res", type=int, default=None,
                    help="occupancy only: resolution of the query grid over the cube [-0.5, 0.5]^3 (not given: 32; 64, 128 ...)")
-    p.add_argument("--isovalue", type=isovalue_arg, default=0.5,
-                   help="occupancy only: probability at which marching cubes cuts the surface (0 < t < 1), "
-                        "or auto: the one of 0.05, 0.1, ..., 0.95 with the best F1@0.05 on the val split")
+    p.add_argument("--isovalue", type=isovalue_arg, default=None, help="occupancy only: " + ISOVALUE_HELP)
     p.add_argument("--n_points", type=int, default=None,
                    help="parametric only: points of the regular UV grid, rounded to a square per patch "
                         "(not given: the checkpoint's --n_points)")
@@ -72,9 +73,9 @@ def check_args(args):
         raise InputError("--n_points applies to --model_type parametric; the occupancy grid's size is --eval_res")
     if args.model_type == "parametric" and args.eval_res is not None:
         raise InputError("--eval_res applies to --model_type occupancy; the parametric grid's size is --n_points")
-    if args.isovalue != "auto":
+    if args.isovalue not in (None, "auto"):
         iso_shift(args.isovalue)  # its range check, before any loading
-    if args.model_type == "parametric" and args.isovalue != 0.5:
+    if args.model_type == "parametric" and args.isovalue is not None:
         raise InputError("--isovalue applies to --model_type occupancy; a parametric surface has no level to cut")
     check_at_least(args, "eval_res", minimum=2)
     check_at_least(args, "n_points", "chunk")
@@ -91,14 +92,12 @@ def main(args):
     if args.model_type == "parametric":
         n_points = args.n_points if args.n_points is not None else train_args.n_points
     name = metrics_name(args.type, args.model_type, eval_res, args.isovalue)
-    choice = {}
-    if args.isovalue == "auto":
-        args.isovalue, scores = choose_isovalue(model, args.type, device, args, train_args.load_feat,
-                                                eval_res=eval_res, chunk=args.chunk)
-        choice = {"isovalue_chosen_on": "val", "val_f1@0.05_per_isovalue": scores}
-    predict = make_predict(model, args.type, device, eval_res, n_points, args.chunk, args.isovalue)
+    isovalue, cut = 0.5, {}
     if args.model_type == "occupancy":
-        setting = {"eval_res": eval_res, "isovalue": args.isovalue, **choice}
+        isovalue, cut = resolve_isovalue(args, model, args.type, device, train_args.load_feat, eval_res, args.chunk)
+    predict = make_predict(model, args.type, device, eval_res, n_points, args.chunk, isovalue)
+    if args.model_type == "occupancy":
+        setting = {"eval_res": eval_res, **cut}
     else:
         setting = {"n_points": model.grid_side(n_points) ** 2 * len(model.patches), "n_patches": len(model.patches)}
 

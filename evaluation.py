@@ -18,10 +18,11 @@ import cli
 import visualize
 from cli import InputError, check_at_least
 from dataset_location import resolve_dataset_dir
-from metrics import N_IOU_POINTS, THRESHOLDS, f1_scores, occupancy_iou
+from metrics import N_IOU_POINTS, THRESHOLDS, f1_at, f1_scores, nearest_neighbours, occupancy_iou
 from occupancy import training_labels
+from protocols import longest_edges, protocol_scores
 from r2n2_custom import R2N2, collate_batched_R2N2
-from r2n2_layout import split_names
+from r2n2_layout import split_names, split_size
 from representations import REPRESENTATIONS, gt_shape, pred_shape, prediction_points
 from utils_vox import VOX_SIZE
 
@@ -56,9 +57,10 @@ def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, i
     model: SingleViewto3D (kind vox, point or mesh), OccupancyNetwork (kind vox: its logits on the
     eval_res^3 voxel centres, queried `chunk` points at a time) or ParametricNetwork (kind point: the
     regular UV grid of about n_points points; kind mesh: that grid triangulated), in eval mode.
-    Voxel and occupancy logits are cut at `isovalue`. Returns (points (B, N, 3), lengths (B,), shapes,
-    volume) where shapes[i] is example i's prediction as a (kind, shape) pair for visualize.render_shape
-    and volume is volume_scores' IoUs for the models with an inside (voxels, occupancy) if with_iou, else {}.
+    Voxel and occupancy logits are cut at `isovalue`. Returns (points (B, N, 3), lengths (B,), normals (B, N, 3)
+    or None, shapes, volume) where shapes[i] is example i's prediction as a (kind, shape) pair for
+    visualize.render_shape and volume is volume_scores' IoUs for the models with an inside (voxels, occupancy)
+    if with_iou, else {}.
     """
     shift = iso_shift(isovalue)
     level = REPRESENTATIONS[kind].level  # logits cut at the isovalue
@@ -73,8 +75,8 @@ def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, i
                 grid = pred if eval_res == VOX_SIZE else model.prediction(feat, kind, VOX_SIZE, n_points, chunk) - shift  # (B, 32, 32, 32)
                 volume = volume_scores(lambda pts: model.occupied(feat, pred, pts, shift, chunk), grid > 0, batch,
                                        first_index, device)
-        points, lengths = prediction_points(pred, kind, first_index)
-        return points, lengths, [pred_shape(pred, i, kind) for i in range(len(lengths))], volume
+        points, lengths, normals = prediction_points(pred, kind, first_index)
+        return points, lengths, normals, [pred_shape(pred, i, kind) for i in range(len(lengths))], volume
 
     return predict
 
@@ -110,20 +112,27 @@ def volume_scores(occupied_at, grid, batch, first_index, device, gt_cache=None):
 
 
 def evaluate(predict, loader, device, vis_dir=None, vis_freq=0, title=""):
-    """Per-example precision/recall/F1 over a loader, shared by eval_model.py and eval_q3.py.
+    """Per-example scores over a loader, shared by eval_model.py, eval_q3.py and baselines.py: the writeup's
+    precision/recall/F1 and every published protocol's numbers (protocols.py), from one nearest-neighbour pass.
 
-    predict(batch, first_index) -> (points (B, N, 3), lengths (B,), shapes, volume) where shapes[i] is
-    example i's prediction as a (kind, shape) pair for visualize.render_shape and volume a dict of (B,)
-    volumetric scores (volume_scores), empty for representations without an inside.
-    Returns a dict of (N_examples, T) tensors (and (N_examples,) ones for the volume) and the examples per second.
+    predict(batch, first_index) -> (points (B, N, 3), lengths (B,), normals (B, N, 3) or None, shapes, volume)
+    where shapes[i] is example i's prediction as a (kind, shape) pair for visualize.render_shape and volume a
+    dict of (B,) volumetric scores (volume_scores), empty for representations without an inside.
+    Returns a dict of tensors, one row per example: "precision", "recall", "f1" (N, T); the volume's (N,);
+    "{protocol}/{metric}" (N,) or (N, T) (protocols.protocol_scores); "n_pred_points" (N,) the points each
+    prediction was scored with (0: empty); and the examples per second.
     """
     results = {"precision": [], "recall": [], "f1": []}
     seen, t0 = 0, time.time()
     for batch in tqdm(loader, desc=f"eval {title}", dynamic_ncols=True):
         with torch.no_grad():
-            points, lengths, shapes, volume = predict(batch, seen)
-            scores = f1_scores(points, lengths, batch["points"].to(device))
-        for key, value in {**scores, **volume}.items():
+            points, lengths, normals, shapes, volume = predict(batch, seen)
+            near = nearest_neighbours(points, lengths, batch["points"].to(device))
+            scores = f1_at(near)
+            gt_normals = batch["normals"].to(device) if "normals" in batch else None
+            published = protocol_scores(near, longest_edges(batch["verts"]), normals, gt_normals)
+        flat = {f"{name}/{key}": value for name, numbers in published.items() for key, value in numbers.items()}
+        for key, value in {**scores, **volume, **flat, "n_pred_points": lengths}.items():
             results.setdefault(key, []).append(value.cpu())
         if vis_dir and vis_freq:
             for i in range(len(lengths)):
@@ -144,8 +153,13 @@ ISO_CANDIDATES = tuple(round(0.05 * k, 2) for k in range(1, 20))  # 0.05 ... 0.9
 
 
 def isovalue_arg(text):
-    """--isovalue: a probability, or `auto` (chosen on the val split by choose_isovalue)."""
+    """--isovalue: a probability, or `auto` (chosen on the val split by choose_isovalue, as when not given)."""
     return text if text == "auto" else float(text)
+
+
+ISOVALUE_HELP = ("occupancy probability at which marching cubes cuts the surface: a number (0 < t < 1; 0.5 is the "
+                 "writeup's fixed cut), or auto: the one of 0.05, 0.1, ..., 0.95 with the best F1@0.05 on the val split "
+                 "(not given: auto, or 0.5 when the dataset has no val split)")
 
 
 def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=65536):
@@ -169,7 +183,7 @@ def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=655
             logits = model.grid_logits(feat, eval_res, chunk)  # (B, R, R, R)
             gt = batch["points"].to(device)  # (B, P, 3)
             for t in ISO_CANDIDATES:
-                points, lengths = prediction_points(logits - iso_shift(t), kind, seen)
+                points, lengths, _ = prediction_points(logits - iso_shift(t), kind, seen)
                 sums[t] += f1_scores(points, lengths, gt)["f1"][:, at].sum().item()
         seen += len(gt)
     scores = {t: total / seen for t, total in sums.items()}
@@ -177,6 +191,28 @@ def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=655
     print("isovalue chosen on val: " + ", ".join(f"{t:g}: {f:.1f}" for t, f in scores.items())
           + f" (avg F1@0.05) -> {best:g}")
     return best, scores
+
+
+def resolve_isovalue(args, model, kind, device, load_feat, eval_res=32, chunk=65536):
+    """The isovalue a surface is cut at, and what the metrics file records about it, printed in one line.
+
+    --isovalue not given (None) or auto: chosen on the val split (choose_isovalue), since a model's probabilities
+    are calibrated to its loss and not to 0.5; without a val split, not given falls back to the writeup's 0.5 and
+    says so (auto is refused there). A number: that fixed cut (0.5 is the writeup's).
+    Returns (isovalue, {"isovalue", "isovalue_chosen_on", "val_f1@0.05_per_isovalue"}).
+    """
+    choice = args.isovalue
+    if choice is None:
+        choice = "auto" if split_size(resolve_dataset_dir(args.dataset_dir), "val") else 0.5
+        if choice == 0.5:
+            print("the dataset has no val chairs to choose the isovalue on: the surface is cut at the writeup's 0.5")
+    if choice == "auto":
+        isovalue, scores = choose_isovalue(model, kind, device, args, load_feat, eval_res, chunk)
+        print(f"surface cut at isovalue {isovalue:g}, chosen on val (--isovalue 0.5: the writeup's fixed cut)")
+        return isovalue, {"isovalue": isovalue, "isovalue_chosen_on": "val", "val_f1@0.05_per_isovalue": scores}
+    print(f"surface cut at isovalue {choice:g}, fixed" + (" (the writeup's)" if choice == 0.5 else "")
+          + "; not given, it is chosen on the val split")
+    return choice, {"isovalue": choice, "isovalue_chosen_on": None}
 
 
 def iso_shift(isovalue):

@@ -6,6 +6,8 @@ scored the same way: points on the prediction vs a fixed number of points on the
 in the same object frame, nothing re-centred or rescaled. Representations with an inside (voxels,
 occupancy fields) are also scored by `occupancy_iou`, the metric of 3D-R2N2 and Occupancy Networks.
 """
+from typing import NamedTuple
+
 import numpy as np
 import torch
 from pytorch3d.ops import knn_points, sample_points_from_meshes
@@ -36,8 +38,26 @@ def f1_scores(pred_points, pred_lengths, gt_points, thresholds=THRESHOLDS, use_k
         use_kdtree: None picks the search by device as above; True / False forces the KD-tree /
             `knn_points` (so the tests can compare both on CPU).
     Returns:
-        dict of "precision", "recall", "f1": (B, T) float32 tensors on the input's device.
+        dict of "precision", "recall", "f1": (B, T) float64 tensors on the input's device.
     """
+    return f1_at(nearest_neighbours(pred_points, pred_lengths, gt_points, use_kdtree), thresholds)
+
+
+class Nearest(NamedTuple):
+    """Both directions of one nearest-neighbour pass between predictions and ground truth (nearest_neighbours)."""
+    d_pred: torch.Tensor  # (B, N) float64 distance of each predicted point to the ground truth (padding: inf or junk)
+    i_pred: torch.Tensor  # (B, N) long: index of that nearest ground-truth point
+    d_gt: torch.Tensor  # (B, M) float64 distance of each ground-truth point to the prediction
+    i_gt: torch.Tensor  # (B, M) long: index of that nearest predicted point
+    valid: torch.Tensor  # (B, N) bool: the predicted points that are not padding
+    counts: torch.Tensor  # (B,) long: valid predicted points, at least 1 (an empty prediction counts its 1 dummy)
+    empty: torch.Tensor  # (B,) bool: the predictions with no point, which every score treats as worst
+
+
+def nearest_neighbours(pred_points, pred_lengths, gt_points, use_kdtree=None):
+    """The nearest-neighbour pass every surface score is computed from: the writeup's F1 (f1_at) and the
+    published protocols' Chamfer, normal consistency and F1 (protocols.protocol_scores) share it, so the
+    extra protocols cost no second search. Arguments as f1_scores'."""
     b, m = gt_points.shape[0], gt_points.shape[1]
     device = gt_points.device
     if use_kdtree is None:
@@ -45,18 +65,32 @@ def f1_scores(pred_points, pred_lengths, gt_points, thresholds=THRESHOLDS, use_k
     gt_lengths = torch.full((b,), m, dtype=torch.long, device=device)
     pred_lengths = pred_lengths.to(device)
     empty = pred_lengths == 0
-    safe = pred_lengths.clamp(min=1)  # the search needs one point; empty predictions are zeroed below
-    d_pred = _nearest_distances(pred_points, safe, gt_points, gt_lengths, use_kdtree)  # (B, N)
-    d_gt = _nearest_distances(gt_points, gt_lengths, pred_points, safe, use_kdtree)  # (B, M)
+    safe = pred_lengths.clamp(min=1)  # the search needs one point; empty predictions are scored as worst by callers
+    d_pred, i_pred = _nearest_distances(pred_points, safe, gt_points, gt_lengths, use_kdtree)  # (B, N) each
+    d_gt, i_gt = _nearest_distances(gt_points, gt_lengths, pred_points, safe, use_kdtree)  # (B, M) each
     valid = torch.arange(pred_points.shape[1], device=device)[None] < safe[:, None]  # (B, N)
+    return Nearest(d_pred, i_pred, d_gt, i_gt, valid, safe, empty)
+
+
+def f1_at(near, thresholds=THRESHOLDS, scale=None, squared=False):
+    """Precision, recall and F1 (percent, (B, T) float64 each) from a nearest_neighbours pass.
+
+    scale: None, or (B,) factors the distances are multiplied by first (a protocol's frame); squared: compare
+    squared (scaled) distances with the thresholds (Pixel2Mesh's tau). An empty prediction scores 0.
+    """
+    d_pred, d_gt = near.d_pred, near.d_gt  # (B, N), (B, M)
+    if scale is not None:
+        d_pred, d_gt = d_pred * scale[:, None], d_gt * scale[:, None]
+    if squared:
+        d_pred, d_gt = d_pred.square(), d_gt.square()
     # Compared in float64: KD-tree distances are float64 and knn's float32 squared distances are widened
     # before the sqrt, so the two paths can only disagree on distances within float32 rounding of `t`.
-    t = torch.tensor(thresholds, dtype=torch.float64, device=device)  # (T,)
-    precision = ((d_pred[..., None] < t) & valid[..., None]).sum(1) / safe[:, None] * 100.0  # (B, T)
-    recall = (d_gt[..., None] < t).float().mean(1) * 100.0  # (B, T)
+    t = torch.tensor(thresholds, dtype=torch.float64, device=d_pred.device)  # (T,)
+    precision = ((d_pred[..., None] < t) & near.valid[..., None]).sum(1).double() / near.counts[:, None] * 100.0  # (B, T)
+    recall = (d_gt[..., None] < t).double().mean(1) * 100.0  # (B, T)
     f1 = 2 * precision * recall / (precision + recall).clamp(min=1e-8)
     out = {"precision": precision, "recall": recall, "f1": f1}
-    return {k: torch.where(empty[:, None], torch.zeros_like(v), v) for k, v in out.items()}
+    return {k: torch.where(near.empty[:, None], torch.zeros_like(v), v) for k, v in out.items()}
 
 
 def occupancy_iou(pred, gt):
@@ -79,18 +113,19 @@ def _nearest_distances(query, query_lengths, ref, ref_lengths, use_kdtree):
         ref: (B, R, 3) with (B,) `ref_lengths` valid points per row, at least 1.
         use_kdtree: a scipy cKDTree per example (O(P log R), CPU) instead of `knn_points` (O(P R)).
     Returns:
-        (B, P) float64 on the query's device; entries past `query_lengths` are padding (inf on the
-        KD-tree path), for the caller to mask.
+        (B, P) float64 distances and (B, P) long indices of the nearest reference points, on the query's
+        device; entries past `query_lengths` are padding (inf and 0 on the KD-tree path), for the caller to mask.
     """
     if not use_kdtree:
-        d2 = knn_points(query, ref, lengths1=query_lengths, lengths2=ref_lengths, K=1).dists[..., 0]  # (B, P)
-        return d2.double().sqrt()
+        knn = knn_points(query, ref, lengths1=query_lengths, lengths2=ref_lengths, K=1)
+        return knn.dists[..., 0].double().sqrt(), knn.idx[..., 0]  # (B, P) each
     q = query.detach().cpu().double().numpy()  # (B, P, 3)
     r = ref.detach().cpu().double().numpy()  # (B, R, 3)
     dist = np.full(q.shape[:2], np.inf)  # (B, P)
+    idx = np.zeros(q.shape[:2], dtype=np.int64)  # (B, P)
     for i, (nq, nr) in enumerate(zip(query_lengths.tolist(), ref_lengths.tolist())):
-        dist[i, :nq] = cKDTree(r[i, :nr]).query(q[i, :nq], k=1, workers=-1)[0]
-    return torch.from_numpy(dist).to(query.device)
+        dist[i, :nq], idx[i, :nq] = cKDTree(r[i, :nr]).query(q[i, :nq], k=1, workers=-1)
+    return torch.from_numpy(dist).to(query.device), torch.from_numpy(idx).to(query.device)
 
 
 def sample_surfaces(verts_list, faces_list, n=N_EVAL_POINTS, seed=0, return_normals=False):

@@ -6,7 +6,9 @@ truth sampled there would charge every model for them. A sampled point lies on t
 space just beside it, on one side or the other, is outside the solid. The generalised winding number
 tells inside from outside (about 1 inside a closed, outward-facing part, 0 outside, more where parts
 overlap), but it is ill-posed on the surface itself, so it is asked just off it: at p + d n and p - d n
-along the sampled face's normal n. The point is kept when either side is outside (|w| < 3/4).
+along the sampled face's normal n. The point is kept when either side is outside (|w| < 3/4), and the
+side with the smaller |w| is its outer side: n turned that way is an outward normal, whichever way the
+mesh's face was wound (normal consistency needs them).
 
 Real ShapeNet meshes are not closed: parts are duplicated on top of themselves, faces are flipped or
 written twice (once per side), there are holes and open sheets. So before asking:
@@ -105,25 +107,30 @@ def _orient_patches(verts, faces):
     return oriented
 
 
-def outer_winding_number(verts, faces, points, normals):
+def outer_winding_number(verts, faces, points, normals, return_side=False):
     """|winding number| on the outer side of each surface point: (P, 3), (P, 3) -> (P,) float64, the smaller of the
     values just off the surface along +n and -n (about 0 on the outer surface, >= 1 where both sides are inside).
 
     verts, faces: a mesh from prepare_mesh; normals: unit normals of the faces the points were sampled on. The -n
     side is asked only where the +n side is not clearly outside (most faces face outwards): a third fewer queries.
+    With return_side, also side (P,) float64: -1 where -n is the outer side (asked, and a smaller |w| than +n's),
+    else +1, so that side * n points outwards; it comes from the same queries.
     """
     igl = _igl()
     v = np.asarray(verts, np.float64)
     d = OFFSET * (float(np.linalg.norm(v.max(0) - v.min(0))) or 1.0)
     p, n = np.asarray(points, np.float64), np.asarray(normals, np.float64)
     w = np.abs(igl.fast_winding_number(v, faces, np.ascontiguousarray(p + d * n)))  # (P,)
+    side = np.ones(len(w))  # (P,)
     other = np.flatnonzero(w >= 0.25)
     if len(other):
-        w[other] = np.minimum(w[other], np.abs(igl.fast_winding_number(v, faces, np.ascontiguousarray(p[other] - d * n[other]))))
-    return w
+        below = np.abs(igl.fast_winding_number(v, faces, np.ascontiguousarray(p[other] - d * n[other])))  # (P',)
+        side[other[below < w[other]]] = -1.0
+        w[other] = np.minimum(w[other], below)
+    return (w, side) if return_side else w
 
 
-def outer_surface_points(verts, faces, n, seed=0, max_rounds=4, report=None):
+def outer_surface_points(verts, faces, n, seed=0, max_rounds=4, report=None, return_normals=False):
     """`n` points uniform on the outer surface of a mesh: (V, 3), (F, 3) -> (n, 3) float32, reproducible with `seed`.
 
     Points are sampled uniformly on the whole mesh (metrics.sample_surfaces, the same draws for the same
@@ -133,6 +140,12 @@ def outer_surface_points(verts, faces, n, seed=0, max_rounds=4, report=None):
 
     report: a dict to fill with what happened: "trusted" (False: the winding number was too ambiguous and
     nothing was rejected), "rejected" (share of samples rejected), "ambiguous" and the repair counts.
+    return_normals: also return normals (n, 3) float32, the unit normal of the face each point was sampled on,
+    turned to the outer side (the side of the smaller |winding number|, from the queries the filter asks
+    anyway), so that they point outwards even where the mesh's faces are flipped: what normal consistency
+    needs. An untrusted mesh still has its first round's winding numbers, which orient its points (on an open
+    sheet, which has no outside, the choice is arbitrary); a mesh with no faces left after the repairs has
+    none, and keeps the sampled faces' normals as they are. The points are the same with or without normals.
     """
     v, f, repaired = prepare_mesh(verts, faces)
     kept, rejected, have, sampled, n_rejected, n_ambiguous = [], [], 0, 0, 0, 0
@@ -142,19 +155,25 @@ def outer_surface_points(verts, faces, n, seed=0, max_rounds=4, report=None):
         want = min(4 * n, int(1.25 * (n - have) / max(share, 1e-3)) + 64)
         points, _, normals = sample_surfaces([verts], [faces], want, seed=seed + 1_000_003 * round_, return_normals=True)
         points, normals = points[0], normals[0]  # (want, 3) each
-        outer = outer_winding_number(v, f, points.numpy(), normals.numpy()) if trusted else np.zeros(want)  # (want,)
+        if trusted:
+            outer, side = outer_winding_number(v, f, points.numpy(), normals.numpy(), return_side=True)  # (want,) each
+        else:
+            outer, side = np.zeros(want), np.ones(want)
         n_ambiguous += int(((outer >= 0.25) & (outer < KEEP_BELOW)).sum())
         if round_ == 0 and n_ambiguous > AMBIGUOUS_LIMIT * want:
-            trusted, outer = False, np.zeros(want)
+            trusted, outer = False, np.zeros(want)  # side kept: it still tells the outer side where one exists
+        normals = normals * torch.from_numpy(side).float()[:, None]  # (want, 3) outwards
         keep = torch.from_numpy(outer < KEEP_BELOW)
-        kept.append(points[keep])
-        rejected.append((points[~keep], torch.from_numpy(outer[~(outer < KEEP_BELOW)])))
-        have, sampled, n_rejected = have + len(kept[-1]), sampled + want, n_rejected + int((~keep).sum())
+        kept.append((points[keep], normals[keep]))
+        rejected.append((points[~keep], normals[~keep], torch.from_numpy(outer[~(outer < KEEP_BELOW)])))
+        have, sampled, n_rejected = have + int(keep.sum()), sampled + want, n_rejected + int((~keep).sum())
         if have >= n:
             break
     if report is not None:
         report.update(repaired, trusted=trusted, rejected=n_rejected / sampled, ambiguous=n_ambiguous / sampled)
-    if have >= n:
-        return torch.cat(kept)[:n]
-    points, w = (torch.cat(x) for x in zip(*rejected))
-    return torch.cat(kept + [points[w.argsort()[:n - have]]])
+    points, normals = (torch.cat(x) for x in zip(*kept))  # (have, 3) each
+    if have < n:  # filled up with the least buried of the rejected
+        r_points, r_normals, w = (torch.cat(x) for x in zip(*rejected))
+        least = w.argsort()[:n - have]
+        points, normals = torch.cat([points, r_points[least]]), torch.cat([normals, r_normals[least]])
+    return (points[:n], normals[:n]) if return_normals else points[:n]

@@ -40,11 +40,13 @@ from utils_vox import VOX_SIZE, canonical_grid_from_binvox, read_binvox, voxel_s
 #   item_model, item_view  (I,)        which model and view each item is
 #   voxels    (M, 4096) uint8          the 32^3 grid of each model, aligned to its mesh, canonical frame, np.packbits
 #   points    (M, P, 3) float32        P points sampled once (seeded) on the outer surface of each ground-truth mesh
+#   normals   (M, P, 3) float32        the outward unit normal at each of those points (its face's, turned outwards)
 #   verts, faces, vert_offsets, face_offsets   all meshes concatenated
 # M counts the models that could be read: a model with a broken file is skipped, named in one line and in
-# build_report.json beside the arrays. The cache is rebuilt when any source file changes (size or mtime)
-# or the split file changes. The encoder features (rendering/feats.npy, --load_feat) are gathered into
-# feats-<hash>.npy (I, C) on first use, apart, so that writing them never rebuilds the cache.
+# build_report.json beside the arrays. The cache is rebuilt when any source file changes (size or mtime),
+# the split file changes or CACHE_VERSION (what the cache holds) does. The encoder features
+# (rendering/feats.npy, --load_feat) are gathered into feats-<hash>.npy (I, C) on first use, apart, so that
+# writing them never rebuilds the cache.
 #
 # The first build of the real train split (6,778 chairs, 10k-100k faces each) is the long part: a pool of
 # processes (R2N2_CACHE_WORKERS, default every core) reads one model each, writes its rows of the
@@ -52,7 +54,8 @@ from utils_vox import VOX_SIZE, canonical_grid_from_binvox, read_binvox, voxel_s
 # resumes from the records on the next run. A lock lets one process build while the others (a second
 # run, the ranks of torchrun) wait for it.
 # ---------------------------------------------------------------------------------------------------
-CACHE_VERSION = 3  # 3: outer-surface points from libigl's winding number on repaired meshes, bad models skipped
+# 3: outer-surface points from libigl's winding number on repaired meshes, bad models skipped
+CACHE_VERSION = 4  # 4: outward unit normals at the surface points
 MAX_SKIPPED = 0.01  # share of a split's models that may be unreadable before the build stops (R2N2_MAX_SKIPPED)
 VOXEL_MESH_F1 = 90  # F1@0.05 between a model's voxel surface and its mesh below which the two disagree
 STAGES = ("parse", "voxels", "surface", "check", "images", "write")  # what a model's seconds are spent on
@@ -217,7 +220,8 @@ def _cache_model(m):
         grid = canonical_grid_from_binvox(occ, verts)  # (32, 32, 32) bool
         lap("voxels")
         surface = {}
-        points = outer_surface_points(verts, faces, _JOB["n_points"], seed=m, report=surface).numpy()  # (P, 3)
+        points, normals = outer_surface_points(verts, faces, _JOB["n_points"], seed=m, report=surface, return_normals=True)
+        points, normals = points.numpy(), normals.numpy()  # (P, 3) each
         lap("surface")
         stats.update(surface, voxel_mesh_f1=voxel_surface_f1(grid, torch.from_numpy(points[:4000]), seed=m))  # 4000: 1/6 of the knn time
         lap("check")
@@ -235,8 +239,9 @@ def _cache_model(m):
         return m, model_id, seconds, stats, why
     _rows("images")[first:first + len(views)] = np.stack(images)
     _rows("points")[m] = points
+    _rows("normals")[m] = normals
     _rows("voxels")[m] = np.packbits(grid.reshape(-1))
-    for name in ("images", "points", "voxels"):
+    for name in ("images", "points", "normals", "voxels"):
         _rows(name).flush()  # the rows are on disk before the record says the model is done
     lap("write")
     record = dict(verts=verts.numpy().astype(np.float32), faces=faces.numpy().astype(np.int32), R=R, T=T,
@@ -285,6 +290,7 @@ def _build_cache(dataset_dir, models, n_points, out_dir, key):
         item_start = np.cumsum([0] + [len(v) for _, v in models])
         for name, shape, dtype in (("images", (int(item_start[-1]), IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8),
                                    ("points", (len(models), n_points, 3), np.float32),
+                                   ("normals", (len(models), n_points, 3), np.float32),
                                    ("voxels", (len(models), VOX_SIZE ** 3 // 8), np.uint8)):
             path = os.path.join(build, name + ".npy")
             if not os.path.isfile(path):
@@ -370,6 +376,7 @@ def _assemble(models, build, item_start, key):
     if skipped:  # rows of skipped models leave the arrays
         _keep_rows(os.path.join(build, "images.npy"), kept_items)
         _keep_rows(os.path.join(build, "points.npy"), np.array(kept))
+        _keep_rows(os.path.join(build, "normals.npy"), np.array(kept))
         _keep_rows(os.path.join(build, "voxels.npy"), np.array(kept))
     views = [len(models[m][1]) for m in kept]
     arrays = dict(R=np.concatenate(R), T=np.concatenate(T),
@@ -459,7 +466,8 @@ class R2N2(Dataset):
     Each item is a dict:
         images (137, 137, 3) float in [0, 1]; R (3, 3), T (3,), K (4, 4): the view's BlenderCamera;
         voxels (32, 32, 32) float {0, 1} in the frame of utils_vox (axes z, y, x, cube [-0.5, 0.5]^3);
-        points (n_points, 3) surface samples of the mesh; verts (V, 3), faces (F, 3) the mesh;
+        points (n_points, 3) samples of the mesh's outer surface, normals (n_points, 3) the outward unit
+        normal at each (normal consistency); verts (V, 3), faces (F, 3) the mesh;
         model_id, view, model_index; feats (512,) when asked for.
     """
 
@@ -478,6 +486,7 @@ class R2N2(Dataset):
         self.model_ids = json.load(open(os.path.join(cache, "meta.json")))["model_ids"]  # the models that could be read
         self.images = load("images", "r")
         self.points = load("points", "r")
+        self.normals = load("normals", "r")
         self.R, self.T = torch.from_numpy(load("R")), torch.from_numpy(load("T"))
         self.item_model, self.item_view = load("item_model"), load("item_view")
         self.feats = _gather_feats(self.dataset_dir, cache, self.model_ids, self.item_model, self.item_view) \
@@ -514,6 +523,7 @@ class R2N2(Dataset):
             "R": self.R[i], "T": self.T[i], "K": BLENDER_K,
             "voxels": self.voxel_grid(m),
             "points": torch.from_numpy(np.array(self.points[m])),
+            "normals": torch.from_numpy(np.array(self.normals[m])),
             "verts": verts, "faces": faces,
             "model_id": self.model_ids[m], "view": int(self.item_view[i]), "model_index": m,
         }

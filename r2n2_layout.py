@@ -83,6 +83,11 @@ def split_names(dataset_dir):
     return list(_read_split_file(os.path.join(dataset_dir, SPLITS_FILE)))
 
 
+def split_size(dataset_dir, split):
+    """How many chairs the split file lists under `split` (0 when it has no such split)."""
+    return len(_read_split_file(os.path.join(dataset_dir, SPLITS_FILE)).get(split, {}).get(SYNSET, {}))
+
+
 def _read_split_file(path):
     try:
         with open(path) as f:

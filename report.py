@@ -27,8 +27,9 @@ import time
 import cli
 from dataset_location import resolve_dataset_dir
 from r2n2_layout import read_split
-from report_page import writeup_metrics, write_page
-from results import BASELINES as BASELINE_NAMES, metrics_name
+from protocols import PROTOCOLS
+from report_page import published_models, writeup_metrics, write_page
+from results import BASELINES as BASELINE_NAMES, METRICS_VERSION, metrics_name
 from runtime import atomic_write, fast_bf16
 
 REPO = os.path.dirname(os.path.abspath(__file__))
@@ -42,17 +43,19 @@ TRAIN = {
     "mesh": "python train_model.py --type 'mesh' --id 'q2' --batch_size 8 --save_freq 500 --output_dir=./outputs --max_iter 10000 --vis_freq 250 --num_workers 4",
 }
 EVAL = "python eval_model.py --type '{t}' --id 'q2' --output_dir \"./test_outputs\" --checkpoint_path \"<ckpt>\" --vis_freq 100"
-# The surface's cut chosen on val (the models' probabilities are calibrated to their loss, not to 0.5); the
-# writeup's 0.5 is scored too.
-EVAL_VOX_AUTO = "python eval_model.py --type 'vox' --id 'q2' --output_dir \"./test_outputs\" --checkpoint_path \"<ckpt>\" --isovalue auto"
+# The writeup's evaluation cuts a surface where it scores best on val (the models' probabilities are calibrated to
+# their loss, not to 0.5); the writeup's fixed 0.5 is scored too.
+EVAL_VOX_FIXED = "python eval_model.py --type 'vox' --id 'q2' --output_dir \"./test_outputs\" --checkpoint_path \"<ckpt>\" --isovalue 0.5"
 TRAIN_N = "python train_model.py --type 'point' --id 'q2_{n}' --batch_size 8 --output_dir=./outputs --max_iter 5000 --num_workers 4 --n_points {n}"
 EVAL_N = "python eval_model.py --type 'point' --id 'q2_{n}' --output_dir \"./test_outputs\" --checkpoint_path \"<ckpt>\" --n_points {n}"
 GRADCAM = "python gradcam.py --type {t} --checkpoint_path <ckpt> --max_iter 10  --visualizer gradcam++ --output_dir ./output/gradcam++_visualizations/{t}"
 TRAIN_IMPLICIT = "python q3_train_implicit.py --id 'q3_implicit' --batch_size 32  --output_dir ./output --max_iter 10000 --num_workers 4 --num_points_to_sample 10000"
 EVAL_IMPLICIT = "python eval_q3.py --id 'q3_implicit' --model_type \"occupancy\" --type 'vox' --output_dir \"./test_outputs\" --checkpoint_path <ckpt>"
-EVAL_IMPLICIT_AUTO = EVAL_IMPLICIT + " --isovalue auto"
+EVAL_IMPLICIT_FIXED = EVAL_IMPLICIT + " --isovalue 0.5"
 TRAIN_PARAMETRIC = "python q3_train_parametric.py --type 'point' --model_type parametric --id 'q3_parametric' --batch_size 32 --save_freq 500 --output_dir ./output --max_iter 10000 --num_workers 4"
 EVAL_PARAMETRIC = "python eval_q3.py  --type '{t}' --model_type parametric --id 'q3_parametric' --output_dir \"./test_outputs\" --checkpoint_path <ckpt>"
+# Every model's numbers under a published protocol beside that paper's chair rows (the page's last section).
+PUBLISHED = "python compare.py {files} --protocol {protocol} --out test_outputs/published"
 BASELINES = "python baselines.py --output_dir ./test_outputs --id baselines --checkpoint_path <ckpt>"
 
 # What a budget appends. demo: about 30 minutes on 2 CPU cores, measured (27.5 in bfloat16, see the README); every
@@ -103,18 +106,22 @@ class Stages:
         self.state = json.load(open(self.path)) if os.path.isfile(self.path) else {}
         os.makedirs(os.path.join(out, "logs"), exist_ok=True)
 
-    def run(self, name, cmd, outputs, section, resume_ckpt=None):
-        """Run `cmd` (a command line starting with `python script.py`) unless it already finished."""
+    def run(self, name, cmd, outputs, section, resume_ckpt=None, version=None):
+        """Run `cmd` (a command line starting with `python script.py`) unless it already finished. version: what
+        the outputs hold (results.METRICS_VERSION for an evaluation), so that files an older evaluator wrote
+        under the same command are made again."""
         self.k += 1
         done = self.state.get(name, {})
-        if done.get("cmd") == cmd and done.get("finished") and all(os.path.exists(os.path.join(self.out, o)) for o in outputs):
+        if (done.get("cmd") == cmd and done.get("finished") and done.get("version") == version
+                and all(os.path.exists(os.path.join(self.out, o)) for o in outputs)):
             print(f"[{self.k}/{self.total}] {name}: reused ({done['seconds']:.0f} s when it ran)", flush=True)
             return done
         argv = shlex.split(cmd)
         argv = [sys.executable, os.path.join(REPO, argv[1])] + argv[2:]
         if resume_ckpt and done.get("cmd") == cmd and os.path.isfile(os.path.join(self.out, resume_ckpt)):
             argv.append("--load_checkpoint")  # an interrupted training continues from its last checkpoint
-        self.state[name] = {"cmd": cmd, "section": section, "outputs": outputs, "finished": False, "seconds": 0.0}
+        self.state[name] = {"cmd": cmd, "section": section, "outputs": outputs, "finished": False, "seconds": 0.0,
+                            "version": version}
         self._save()
         print(f"[{self.k}/{self.total}] {name}: {cmd}", flush=True)
         log = os.path.join(self.out, "logs", f"{name}.log")
@@ -172,7 +179,7 @@ def main(args):
     evaluate = lambda cmd, ckpt: with_flags(cmd.replace("<ckpt>", ckpt), vis_freq=vis, num_workers=workers,
                                            device=args.device)
 
-    total = 3 + 7 + 1 + 1 + 2 * len(N_POINTS_STUDY) + 1 + 3 + 3 + 3
+    total = 3 + 7 + 1 + 1 + 2 * len(N_POINTS_STUDY) + 1 + 3 + 3 + 3 + len(PROTOCOLS)
     st = Stages(out, env, total)
     t_start = time.time()
     for t in ("vox", "point", "mesh"):  # 1.1-1.3
@@ -184,21 +191,24 @@ def main(args):
         ckpts[t] = f"outputs/q2/checkpoint_{t}.pth"
         st.run(f"train_{t}", train(TRAIN[t], t), [ckpts[t], f"outputs/q2/loss_{t}.png"], f"2.{i + 1}",
                resume_ckpt=ckpts[t])
-        st.run(f"eval_{t}", evaluate(EVAL.format(t=t), ckpts[t]), [writeup_metrics("q2", metrics_name(t))], f"2.{i + 1}")
+        st.run(f"eval_{t}", evaluate(EVAL.format(t=t), ckpts[t]), [writeup_metrics("q2", metrics_name(t))], f"2.{i + 1}",
+               version=METRICS_VERSION)
         if t == "vox":
-            st.run("eval_vox_auto", evaluate(EVAL_VOX_AUTO, ckpts[t]),
-                   [writeup_metrics("q2", metrics_name(t, isovalue="auto"))], "2.1")
+            st.run("eval_vox_fixed", evaluate(EVAL_VOX_FIXED, ckpts[t]),
+                   [writeup_metrics("q2", metrics_name(t, isovalue=0.5))], "2.1", version=METRICS_VERSION)
     st.run("baselines", with_flags(BASELINES.replace("<ckpt>", ckpts["vox"]), num_workers=workers, device=args.device,
                                    subsample=budget["subsample"]),
-           [writeup_metrics("baselines", b) for b in BASELINE_NAMES], "2.4")
+           [writeup_metrics("baselines", b) for b in BASELINE_NAMES], "2.4", version=METRICS_VERSION)
     st.run("compare", "python compare.py " + " ".join(writeup_metrics("q2", metrics_name(t)) for t in ("vox", "point", "mesh"))
-           + " --out test_outputs/comparison", ["test_outputs/comparison/f1_curves.png"], "2.4")
+           + " --out test_outputs/comparison", ["test_outputs/comparison/f1_curves.png"], "2.4", version=METRICS_VERSION)
     for n in N_POINTS_STUDY:  # 2.5
         ckpt = f"outputs/q2_{n}/checkpoint_point.pth"
         st.run(f"train_point_{n}", train(TRAIN_N.format(n=n), "n_points"), [ckpt], "2.5", resume_ckpt=ckpt)
-        st.run(f"eval_point_{n}", evaluate(EVAL_N.format(n=n), ckpt), [writeup_metrics(f"q2_{n}", metrics_name("point"))], "2.5")
+        st.run(f"eval_point_{n}", evaluate(EVAL_N.format(n=n), ckpt), [writeup_metrics(f"q2_{n}", metrics_name("point"))], "2.5",
+               version=METRICS_VERSION)
     st.run("compare_n_points", "python compare.py " + " ".join(writeup_metrics(f"q2_{n}", metrics_name("point")) for n in N_POINTS_STUDY)
-           + " --label n_points --out test_outputs/n_points_study", ["test_outputs/n_points_study/f1_curves.png"], "2.5")
+           + " --label n_points --out test_outputs/n_points_study", ["test_outputs/n_points_study/f1_curves.png"], "2.5",
+           version=METRICS_VERSION)
     for t in ("vox", "point", "mesh"):  # 2.6
         examples = budget["gradcam_examples"] if args.steps is None else 1
         st.run(f"gradcam_{t}", with_flags(GRADCAM.format(t=t).replace("<ckpt>", ckpts[t]), max_iter=examples, device=args.device),
@@ -207,14 +217,19 @@ def main(args):
     st.run("train_implicit", with_flags(train(TRAIN_IMPLICIT, "implicit"), num_points_to_sample=budget["queries"]),
            [implicit], "3.1", resume_ckpt=implicit)
     st.run("eval_implicit", evaluate(EVAL_IMPLICIT, implicit),
-           [writeup_metrics("q3_implicit", metrics_name("vox", "occupancy"))], "3.1")
-    st.run("eval_implicit_auto", evaluate(EVAL_IMPLICIT_AUTO, implicit),
-           [writeup_metrics("q3_implicit", metrics_name("vox", "occupancy", isovalue="auto"))], "3.1")
+           [writeup_metrics("q3_implicit", metrics_name("vox", "occupancy"))], "3.1", version=METRICS_VERSION)
+    st.run("eval_implicit_fixed", evaluate(EVAL_IMPLICIT_FIXED, implicit),
+           [writeup_metrics("q3_implicit", metrics_name("vox", "occupancy", isovalue=0.5))], "3.1", version=METRICS_VERSION)
     parametric = "output/q3_parametric/checkpoint_parametric.pth"  # 3.2
     st.run("train_parametric", train(TRAIN_PARAMETRIC, "parametric"), [parametric], "3.2", resume_ckpt=parametric)
     for t in ("point", "mesh"):
         st.run(f"eval_parametric_{t}", evaluate(EVAL_PARAMETRIC.format(t=t), parametric),
-               [writeup_metrics("q3_parametric", metrics_name(t, "parametric"))], "3.2")
+               [writeup_metrics("q3_parametric", metrics_name(t, "parametric"))], "3.2", version=METRICS_VERSION)
+
+    files = " ".join(path for _, path in published_models())  # every model and baseline under each published protocol
+    for p in PROTOCOLS:
+        st.run(f"published_{p}", PUBLISHED.format(files=files, protocol=p), [f"test_outputs/published/protocol_{p}.md"],
+               "published", version=METRICS_VERSION)
 
     info = {"command": "python " + " ".join(shlex.quote(a) for a in ["report.py"] + sys.argv[1:]), "budget": args.budget, "steps": args.steps, "batch_size": args.batch_size, "device": args.device, "amp": amp,
             "dataset": dataset_dir, "n_test": n_test, "wall_seconds": time.time() - t_start}

@@ -17,20 +17,24 @@ from utils_vox import voxels_to_meshes
 
 
 def surface_points(verts, faces, first_index):
-    """N_EVAL_POINTS points on each of B surfaces: (B, N, 3) padded and (B,) valid counts (0 for an empty one),
-    seeded by the example's index in the split, so a rerun gives the same numbers whatever the batch size."""
-    points, lengths = [], []
+    """N_EVAL_POINTS points on each of B surfaces: (B, N, 3) padded, (B,) valid counts (0 for an empty one) and
+    (B, N, 3) the unit normals of the faces they lie on (the same draws), seeded by the example's index in the
+    split, so a rerun gives the same numbers whatever the batch size."""
+    points, lengths, normals = [], [], []
     for i, (v, f) in enumerate(zip(verts, faces)):
-        p, n = sample_surfaces([v], [f], N_EVAL_POINTS, seed=first_index + i)
+        p, n, nrm = sample_surfaces([v], [f], N_EVAL_POINTS, seed=first_index + i, return_normals=True)
         points.append(p)
         lengths.append(n)
-    return torch.cat(points), torch.cat(lengths)
+        normals.append(nrm)
+    return torch.cat(points), torch.cat(lengths), torch.cat(normals)
 
 
 def _vox_points(logits, first_index):
-    """The marching-cubes surface of each grid at logit 0 (probability 0.5), sampled."""
+    """The marching-cubes surface of each grid at logit 0 (probability 0.5), sampled. PyTorch3D's marching cubes
+    winds the faces of our (z, y, x) grids inwards, so the normals are turned to face out of the solid."""
     surfaces = voxels_to_meshes(torch.sigmoid(logits))
-    return surface_points([v for v, _ in surfaces], [f for _, f in surfaces], first_index)
+    points, lengths, normals = surface_points([v for v, _ in surfaces], [f for _, f in surfaces], first_index)
+    return points, lengths, -normals
 
 
 def _vox_loss(pred, batch, n_points, w_chamfer, w_smooth, balanced):
@@ -51,7 +55,7 @@ def _mesh_loss(pred, batch, n_points, w_chamfer, w_smooth, balanced):
 
 @dataclasses.dataclass(frozen=True)
 class Representation:
-    points: object  # (batch of predictions, first_index) -> points (B, N, 3), valid counts (B,)
+    points: object  # (batch of predictions, first_index) -> points (B, N, 3), valid counts (B,), normals (B, N, 3) or None
     example: object  # (batch of predictions, i) -> (kind, shape) of example i for visualize.render_shape
     truth: object  # (loader batch, i) -> (kind, shape) of example i's ground truth in this representation
     loss: object  # train_model.py's loss, see single_view_loss
@@ -65,7 +69,8 @@ REPRESENTATIONS = {
         truth=lambda batch, i: ("vox", batch["voxels"][i]),
         loss=_vox_loss, level=True),
     "point": Representation(
-        points=lambda pred, first_index: (pred, torch.full((len(pred),), pred.shape[1], dtype=torch.long, device=pred.device)),
+        points=lambda pred, first_index: (pred, torch.full((len(pred),), pred.shape[1], dtype=torch.long, device=pred.device),
+                                          None),  # a point cloud has no normals
         example=lambda pred, i: ("point", pred[i].detach()),
         truth=lambda batch, i: ("mesh", (batch["verts"][i], batch["faces"][i])),
         loss=_point_loss),
@@ -78,8 +83,9 @@ REPRESENTATIONS = {
 
 
 def prediction_points(pred, kind, first_index):
-    """Points on a batch of predictions of representation `kind`: (B, N, 3) padded, and (B,) valid counts
-    (0 = empty prediction); a surface is sampled seeded by each example's index in the split."""
+    """Points on a batch of predictions of representation `kind`: (B, N, 3) padded, (B,) valid counts (0 = empty
+    prediction) and (B, N, 3) unit normals at them (None for a point cloud); a surface is sampled seeded by each
+    example's index in the split."""
     return REPRESENTATIONS[kind].points(pred, first_index)
 
 

@@ -12,28 +12,32 @@ import numpy as np
 
 import cli
 import visualize
-from metrics import N_IOU_POINTS, THRESHOLDS
+from metrics import N_EVAL_POINTS, N_IOU_POINTS, THRESHOLDS
+from protocols import PROTOCOLS, column_value, protocol_info
 from runtime import atomic_write
 
+# What a metrics file holds: 2 adds the published protocols ("protocols") and names the cut chosen on val the default
+# (vox, occupancy_32; a fixed cut is vox_iso0.5); report.py makes the files of an older version again.
+METRICS_VERSION = 2
 # The names baselines.py gives its metrics files (metrics_constant.json, ...), in the order the tables list them.
 BASELINES = ("constant", "retrieval", "oracle")
 
 
 def iso_name(name, isovalue):
-    """A non-default isovalue (or auto) gets its own metrics file instead of overwriting the default's:
-    vox, vox_isoauto, vox_iso0.3."""
-    return name if isovalue == 0.5 else f"{name}_iso{isovalue}" if isovalue == "auto" else f"{name}_iso{isovalue:g}"
+    """A fixed isovalue gets its own metrics file beside the default's (the cut chosen on val, "auto" or None):
+    vox, vox_iso0.5, vox_iso0.3."""
+    return name if isovalue in ("auto", None) else f"{name}_iso{isovalue:g}"
 
 
-def metrics_name(kind, model_type=None, eval_res=32, isovalue=0.5):
+def metrics_name(kind, model_type=None, eval_res=32, isovalue=None):
     """The `name` of metrics_{name}.json for what was evaluated: kind (vox, point, mesh) of a model_type (None:
     eval_model.py's models; occupancy, parametric: eval_q3.py's) at eval_res (occupancy) and isovalue (vox,
-    occupancy; a number or "auto"). vox, vox_isoauto, point, mesh, occupancy_32, occupancy_64_isoauto,
-    parametric_point, parametric_mesh."""
+    occupancy: None or "auto" for the cut chosen on val, or a fixed number). vox, vox_iso0.5, point, mesh,
+    occupancy_32, occupancy_64_iso0.5, parametric_point, parametric_mesh."""
     return METRICS_NAMES[model_type](kind, eval_res, isovalue)
 
 
-METRICS_NAMES = {  # model_type -> (kind, eval_res, isovalue) -> name; only a field cut at a level has isovalue != 0.5
+METRICS_NAMES = {  # model_type -> (kind, eval_res, isovalue) -> name; only a field cut at a level has a fixed isovalue
     None: lambda kind, eval_res, isovalue: iso_name(kind, isovalue),
     "occupancy": lambda kind, eval_res, isovalue: iso_name(f"occupancy_{eval_res}", isovalue),
     "parametric": lambda kind, eval_res, isovalue: f"parametric_{kind}",
@@ -74,11 +78,17 @@ def bootstrap_ci(values, n_resamples=2000, level=0.95, seed=0):
     return np.percentile(means, [tail, 100 - tail], axis=0).T  # (T, 2)
 
 
+WRITEUP_PROTOCOL = {  # what a metrics file's top-level numbers are (the published protocols go under "protocols")
+    "title": "the writeup's", "definition": "precision / recall / F1 at distances 0.01 ... 0.05 in the object "
+    "frame, nothing scaled or re-centred", "scale": "none", "thresholds": list(THRESHOLDS),
+    "thresholds_on": "distances", "n_points_gt": N_EVAL_POINTS, "mean_over": "instances (one class: chairs)"}
+
+
 def write_metrics(results, out_dir, name, info):
     """metrics_{name}.json (averages per threshold, their 95 % bootstrap intervals, per-example F1; the
-    volumetric IoUs where the results have them) and the F1-vs-threshold plot eval_{name}.png, in out_dir
-    ({output_dir}/{id}). results: evaluation.evaluate's dict of (N, T) tensors ((N,) for the IoUs)."""
-    avg = {k: v.mean(0).tolist() for k, v in results.items()}
+    volumetric IoUs where the results have them; every published protocol's numbers under "protocols") and the
+    F1-vs-threshold plot eval_{name}.png, in out_dir ({output_dir}/{id}). results: evaluation.evaluate's dict."""
+    avg = {k: v.double().mean(0).tolist() for k, v in results.items() if "/" not in k}
     ci = bootstrap_ci(results["f1"]).tolist()  # (T, 2)
     at = THRESHOLDS.index(0.05)
     summary = {
@@ -100,11 +110,75 @@ def write_metrics(results, out_dir, name, info):
             summary[f"avg_{key}"] = avg[key]
             summary[f"{key}_ci95"] = bootstrap_ci(results[key][:, None].numpy())[0].tolist()
             summary[f"per_example_{key}"] = results[key].tolist()
+    summary["protocol"] = WRITEUP_PROTOCOL
+    summary["protocols"] = protocol_sections(results)
     path = metrics_path(*os.path.split(out_dir), name)  # split and joined again: the same folder
     atomic_write(path, lambda tmp: json.dump(summary, open(tmp, "w"), indent=1))
     visualize.save_f1_curve({name: avg["f1"]}, THRESHOLDS, os.path.join(out_dir, f"eval_{name}.png"),
                             title=f"{info.get('id', '')} {name}: avg F1 vs threshold")
     return summary, path
+
+
+def protocol_sections(results):
+    """The "protocols" of a metrics file: per protocol, how its numbers were made (protocols.protocol_info), their
+    averages, 95 % bootstrap intervals and per-example values, from evaluate's "{protocol}/{metric}" results; the
+    onet IoU is the IoU on points in the cube as a fraction (iou_points / 100), where the model has an inside.
+    A number the prediction cannot have (the normals of a point cloud, the IoU of a surface) is None."""
+    sections = {}
+    for name, protocol in PROTOCOLS.items():
+        per_example = {key[len(name) + 1:]: value for key, value in results.items() if key.startswith(name + "/")}
+        if not per_example:
+            continue  # results of an evaluate from before the protocols
+        if name == "onet" and "iou_points" in results:
+            per_example["iou"] = results["iou_points"].double() / 100.0
+        keep = {"f1" if key.startswith("f1@") else key for key, _, _ in protocol.columns}
+        keep |= {"precision", "recall"} & set(per_example)
+        counts = results["n_pred_points"]  # (N,) points per prediction, 0 when empty
+        section = {**protocol_info(name, int(counts.max())), "empty_predictions": int((counts == 0).sum()),
+                   "avg": {}, "ci95": {}, "per_example": {}}
+        for key in sorted(keep):
+            if key not in per_example:
+                section["avg"][key] = section["ci95"][key] = section["per_example"][key] = None  # "-", never 0
+                continue
+            values = per_example[key].double()  # (N,) or (N, T)
+            section["avg"][key] = values.mean(0).tolist()
+            ci = bootstrap_ci(values.reshape(len(values), -1).numpy())  # (T, 2)
+            section["ci95"][key] = ci.tolist() if values.dim() == 2 else ci[0].tolist()
+            section["per_example"][key] = values.tolist()
+        sections[name] = section
+    return sections
+
+
+def protocol_cells(m, name, with_interval=False):
+    """One row of protocol `name`'s table from a metrics file: each column of protocols.PROTOCOLS[name] as text,
+    '-' where the model has no such number (the normals of a point cloud; any number of a file written before the
+    protocols); with_interval: the first column carries its 95 % bootstrap interval."""
+    section = m.get("protocols", {}).get(name)
+    cells = []
+    for k, (key, _, digits) in enumerate(PROTOCOLS[name].columns):
+        value = None if section is None else column_value(section["avg"], key)
+        text = "-" if value is None else f"{value:.{digits}f}"
+        if value is not None and with_interval and k == 0:
+            text += f" {interval_text(column_value(section['ci95'], key), digits)}"
+        cells.append(text)
+    return cells
+
+
+def protocol_headers(name, with_interval=False):
+    """The headers of protocol_cells(m, name, with_interval)."""
+    headers = [header for _, header, _ in PROTOCOLS[name].columns]
+    if with_interval:
+        headers[0] += " [95% CI]"
+    return headers
+
+
+def published_rows(name):
+    """Protocol `name`'s published chair rows as table rows under protocol_headers(name, True), labelled as
+    published ('-' where the paper prints no such number)."""
+    columns = PROTOCOLS[name].columns
+    return [[f"*{label} (published)*", *[("-" if numbers.get(key) is None else f"{numbers[key]:.{digits}f}")
+                                          for key, _, digits in columns]]
+            for label, numbers in PROTOCOLS[name].published]
 
 
 def print_summary(summary, path, per_second, device):
@@ -119,6 +193,10 @@ def print_summary(summary, path, per_second, device):
         if f"avg_{key}" in summary:
             lo, hi = summary[f"{key}_ci95"]
             print(f"{summary['name']}: volumetric IoU on {grid} = {summary[f'avg_{key}']:.1f} [{lo:.1f}, {hi:.1f}]")
+    for name in summary.get("protocols", {}):
+        cells = protocol_cells(summary, name, with_interval=True)
+        print(f"{summary['name']} under the {PROTOCOLS[name].title} protocol: "
+              + ", ".join(f"{h} {c}" for h, c in zip(protocol_headers(name, True), cells)))
     print(f"wrote {path}")
 
 

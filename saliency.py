@@ -213,7 +213,7 @@ def surface_error(pred, kind, gt_points, index):
     distance of each ground-truth point to the prediction (inf for an empty prediction), and F1@0.05.
     """
     with torch.no_grad():
-        padded, lengths = prediction_points(pred, kind, index)  # (1, N, 3), (1,)
+        padded, lengths, _ = prediction_points(pred, kind, index)  # (1, N, 3), (1,)
         f1 = f1_scores(padded, lengths, gt_points[None])["f1"][0, THRESHOLDS.index(0.05)].item()
         points = padded[0, :lengths[0]]  # (N, 3)
         if len(points) == 0:

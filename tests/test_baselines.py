@@ -41,7 +41,7 @@ def metrics(folder, name):
 def full_f1(train, chair, example_index, gt_points):
     """(T,) F1 of a training chair's mesh as the prediction for one test example, sampled as the evaluators do."""
     verts, faces = train.mesh(chair)
-    points, lengths = prediction_points(Meshes([verts], [faces]), "mesh", example_index)
+    points, lengths, _ = prediction_points(Meshes([verts], [faces]), "mesh", example_index)
     return f1_scores(points, lengths, torch.as_tensor(gt_points)[None])["f1"][0]
 
 

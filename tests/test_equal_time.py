@@ -17,15 +17,15 @@ def test_equal_time_table_and_rerun(tiny_dataset, tmp_path):
     assert table["t_best"] == table["curves"]["vox"][0]["seconds"]
     assert [r["step"] for r in table["rows"][:2]] == [2, 2]
     # The numbers are the test metrics files' (scored once, on the test split), IoU included.
-    vox = json.load(open(folder / "test" / "vox" / "vox" / "metrics_vox_isoauto.json"))
-    implicit = json.load(open(folder / "test" / "implicit_pixel" / "implicit_pixel" / "metrics_occupancy_16_isoauto.json"))
+    vox = json.load(open(folder / "test" / "vox" / "vox" / "metrics_vox.json"))
+    implicit = json.load(open(folder / "test" / "implicit_pixel" / "implicit_pixel" / "metrics_occupancy_16.json"))
     assert vox["split"] == "test" and implicit["split"] == "test"
     # Each surface is cut at the isovalue chosen on val, and the table says which.
     assert vox["isovalue_chosen_on"] == "val" and table["rows"][0]["isovalue"] == vox["isovalue"]
     assert table["rows"][0]["f1"] == vox["avg_f1"] and table["rows"][1]["iou_points"] == implicit["avg_iou_points"]
     assert all("iou_32" in r and "iou_points" in r for r in table["rows"])
     # The val curve was scored on val.
-    val = json.load(open(folder / "val" / "implicit_pixel_2" / "implicit_pixel" / "metrics_occupancy_16_isoauto.json"))
+    val = json.load(open(folder / "val" / "implicit_pixel_2" / "implicit_pixel" / "metrics_occupancy_16.json"))
     assert val["split"] == "val"
     md = open(folder / "table.md").read()
     assert f"| implicit_pixel (isovalue {implicit['isovalue']:g}) | 2 |" in md and "IoU points" in md and "implicit_pixel - vox:" in md and md in out + "\n"

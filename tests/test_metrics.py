@@ -69,8 +69,8 @@ def test_hand_computed_case():
     for use_kdtree in (True, False):
         got = f1_scores(pred, lengths, gt, THRESHOLDS, use_kdtree=use_kdtree)
         for key, want in (("precision", want_p), ("recall", want_r), ("f1", want_f1)):
-            assert got[key].dtype == torch.float32 and got[key].shape == (2, 5)
-            torch.testing.assert_close(got[key][0], want, atol=1e-4, rtol=0)
+            assert got[key].dtype == torch.float64 and got[key].shape == (2, 5)
+            torch.testing.assert_close(got[key][0], want.double(), atol=1e-4, rtol=0)
             assert (got[key][1] == 0).all()
 
 
@@ -85,8 +85,8 @@ def test_kdtree_and_knn_paths_agree():
     safe = pred_lengths.clamp(min=1)
     gt_lengths = torch.full((4,), 3000)
     for query, q_len, ref, r_len in ((pred, safe, gt, gt_lengths), (gt, gt_lengths, pred, safe)):
-        kd = _nearest_distances(query, q_len, ref, r_len, use_kdtree=True)  # (B, P)
-        knn = _nearest_distances(query, q_len, ref, r_len, use_kdtree=False)  # (B, P)
+        kd = _nearest_distances(query, q_len, ref, r_len, use_kdtree=True)[0]  # (B, P)
+        knn = _nearest_distances(query, q_len, ref, r_len, use_kdtree=False)[0]  # (B, P)
         valid = torch.arange(query.shape[1])[None] < q_len[:, None]  # (B, P)
         torch.testing.assert_close(kd[valid], knn[valid], rtol=1e-6, atol=1e-9)
 

@@ -234,3 +234,62 @@ def test_mesh_repairs_by_hand():
     # The flipped face beside its unflipped copy: the two cancel, the box is open there.
     verts, faces, repaired = prepare_mesh(torch.cat([v, v]), torch.from_numpy(np.concatenate([g, f.numpy() + 8])))
     assert len(faces) == 11 and canonical(faces) == canonical(f.numpy()[1:])
+
+
+def flip_a_third(faces, seed=0):
+    """(F, 3) faces with a random third of them reversed (as ShapeNet's flipped faces); and which."""
+    flipped = torch.from_numpy(np.random.default_rng(seed).permutation(len(faces))[:len(faces) // 3])
+    out = faces.clone()
+    out[flipped] = out[flipped][:, [0, 2, 1]]
+    return out, flipped
+
+
+def test_normals_point_outwards_on_a_sphere_with_flipped_faces():
+    from pytorch3d.utils import ico_sphere
+
+    sphere = ico_sphere(3)
+    verts, faces = sphere.verts_packed(), flip_a_third(sphere.faces_packed())[0]  # (642, 3), (1280, 3)
+    points, normals = outer_surface_points(verts, faces, 3000, seed=0, return_normals=True)  # (3000, 3) each
+    assert points.dtype == normals.dtype == torch.float32 and normals.shape == (3000, 3)
+    assert torch.equal(points, outer_surface_points(verts, faces, 3000, seed=0))  # the same points with normals
+    assert (normals.norm(dim=1) - 1).abs().max() < 1e-6
+    assert ((normals * points).sum(1) / points.norm(dim=1)).min() > 0.99  # outward: along p - centre (a flat face's)
+    # Nothing is rejected on a sphere: the points are the first draws, and the normals those of their faces up to sign,
+    # turned where the face is flipped.
+    drawn, _, face_normals = sample_surfaces([verts], [faces], int(1.25 * 3000) + 64, seed=0, return_normals=True)
+    assert torch.equal(points, drawn[0, :3000])
+    same, turned = (normals == face_normals[0, :3000]).all(1), (normals == -face_normals[0, :3000]).all(1)
+    assert (same | turned).all() and 0.25 < turned.float().mean() < 0.4
+
+
+def box_normals(points, specs):
+    """(P, 3) outward normals of the axis-aligned box faces the points lie on (the face plane nearest each point:
+    +axis on a box's high side, -axis on its low side; no plane value is high for one box and low for another)."""
+    planes = [(axis, bound, sign) for lo, hi in specs for axis in range(3) for bound, sign in ((lo[axis], -1.0), (hi[axis], 1.0))]
+    distance = np.stack([np.abs(points[:, axis] - bound) for axis, bound, _ in planes], 1)  # (P, planes)
+    nearest = distance.argmin(1)  # (P,)
+    assert distance.min(1).max() < 1e-6  # every point on a plane of a box
+    out = np.zeros_like(points)
+    for k, (axis, _, sign) in enumerate(planes):
+        out[nearest == k, axis] = sign
+    return out
+
+
+def test_normals_point_outwards_on_boxes_with_flipped_faces():
+    """One box, then the seat and back (which goes through the seat) with a box buried in the seat: one round only,
+    so the least buried points fill up, and their normals are turned to the side of the fewer enclosing parts too."""
+    inner = ((-0.25, -0.04, -0.25), (0.25, 0.04, 0.25))  # wholly inside the seat
+    for specs, n in (([SEAT], 3000), ([SEAT, BACK, inner], 4000)):
+        verts, faces = boxes(*specs)
+        faces, _ = flip_a_third(faces, seed=len(specs))
+        report = {}
+        points, normals = outer_surface_points(verts, faces, n, seed=0, max_rounds=1, report=report, return_normals=True)
+        assert torch.equal(points, outer_surface_points(verts, faces, n, seed=0, max_rounds=1))
+        assert report["trusted"] and report["flipped_faces"] == len(faces) // 3
+        expected = box_normals(points.double().numpy(), specs)  # (n, 3)
+        assert (normals.norm(dim=1) - 1).abs().max() < 1e-6
+        assert np.abs(normals.double().numpy() - expected).max() < 1e-6
+        if len(specs) == 3:
+            assert report["rejected"] > 0.25  # more than a round's surplus: filled up with buried points
+            in_seat = np.all((points.numpy() > np.array(SEAT[0])) & (points.numpy() < np.array(SEAT[1])), axis=1)
+            assert in_seat.sum() > 100

@@ -362,7 +362,7 @@ def test_isovalue_cuts_the_field_at_that_probability(isovalue, radius):
     model = OccupancyNetwork(ModelArgs("occupancy", load_feat=True, decoder="simple"))
     model.decoder = SphereField()
     predict = make_predict(model.eval(), "vox", "cpu", eval_res=64, isovalue=isovalue, with_iou=False)
-    points, lengths, shapes, volume = predict({"feats": torch.zeros(1, 512)}, 0)
+    points, lengths, _, shapes, volume = predict({"feats": torch.zeros(1, 512)}, 0)
     assert volume == {}
     r = points[0, :lengths[0]].norm(dim=-1)  # (N,)
     assert abs(r.mean().item() - radius) < 1 / 128 and r.std() < 1 / 64  # within a quarter of a voxel of 1/64

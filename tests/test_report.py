@@ -47,9 +47,9 @@ def test_every_section_is_on_the_page_with_existing_pictures(report):
         assert (out / link).is_file(), link
     md = (out / "report.md").read_text()
     assert all(f"## {s} " in md for s in SECTIONS)
-    # 3.1 shows the occupancy surface its headline row scores: cut at the val isovalue, not at 0.5.
+    # 3.1 shows the occupancy surface its headline row scores: cut at the val isovalue (the default), not at 0.5.
     implicit = [link for link in page.links if "q3_implicit/vis/" in link]
-    assert implicit and all("_isoauto_" in link for link in implicit), implicit
+    assert implicit and all("_iso" not in link for link in implicit), implicit
 
 
 def test_numbers_on_the_page_are_the_metrics_files(report):

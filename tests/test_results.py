@@ -70,18 +70,17 @@ def test_paired_difference_by_column():
 
 
 def test_names_are_the_files_the_evaluators_write():
-    # eval_model.py --type vox | point | mesh, --isovalue auto or a number (vox only)
-    assert metrics_name("vox") == "vox"
-    assert metrics_name("vox", isovalue="auto") == "vox_isoauto"
-    assert metrics_name("vox", isovalue=0.3) == "vox_iso0.3"
+    # eval_model.py --type vox | point | mesh; vox: the cut chosen on val by default (or --isovalue auto), a number
+    assert metrics_name("vox") == metrics_name("vox", isovalue="auto") == "vox"
+    assert metrics_name("vox", isovalue=0.5) == "vox_iso0.5" and metrics_name("vox", isovalue=0.3) == "vox_iso0.3"
     assert [metrics_name(k) for k in ("point", "mesh")] == ["point", "mesh"]
     # eval_q3.py --model_type occupancy (--eval_res, --isovalue) and parametric (--type point | mesh)
     assert metrics_name("vox", "occupancy") == "occupancy_32"
-    assert metrics_name("vox", "occupancy", 64, "auto") == "occupancy_64_isoauto"
+    assert metrics_name("vox", "occupancy", 64, "auto") == "occupancy_64"
     assert metrics_name("vox", "occupancy", 32, 0.75) == "occupancy_32_iso0.75"
     assert [metrics_name(k, "parametric") for k in ("point", "mesh")] == ["parametric_point", "parametric_mesh"]
-    path = metrics_path("test_outputs", "q2", metrics_name("vox", isovalue="auto"))
-    assert path == "test_outputs/q2/metrics_vox_isoauto.json" and name_of(path) == "vox_isoauto"
+    path = metrics_path("test_outputs", "q2", metrics_name("vox", isovalue=0.5))
+    assert path == "test_outputs/q2/metrics_vox_iso0.5.json" and name_of(path) == "vox_iso0.5"
 
 
 def test_write_then_read(tmp_path):

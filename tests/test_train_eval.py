@@ -227,22 +227,22 @@ def test_ground_truth_as_prediction_scores_high(tiny_dataset):
     def gt_points(batch, first):  # outer-surface points sampled afresh (another sample than the reference)
         points = torch.stack([outer_surface_points(v, f, 10000, seed=999 + first + i)
                               for i, (v, f) in enumerate(zip(batch["verts"], batch["faces"]))])
-        return points, torch.full((len(points),), 10000), [("point", p) for p in points], {}
+        return points, torch.full((len(points),), 10000), None, [("point", p) for p in points], {}
 
     def gt_mesh_as_vertices_and_faces(batch, first):
         pred = Meshes(batch["verts"], batch["faces"])
-        points, lengths = prediction_points(pred, "mesh", 1000 + first)
-        return points, lengths, [None] * len(lengths), {}
+        points, lengths, normals = prediction_points(pred, "mesh", 1000 + first)
+        return points, lengths, normals, [None] * len(lengths), {}
 
     def gt_voxels(batch, first):
         logits = torch.logit(batch["voxels"].clamp(1e-4, 1 - 1e-4))
-        points, lengths = prediction_points(logits, "vox", first)
-        return points, lengths, [None] * len(lengths), {}
+        points, lengths, normals = prediction_points(logits, "vox", first)
+        return points, lengths, normals, [None] * len(lengths), {}
 
     def gt_voxels_cut_at_0_3(batch, first):  # the --isovalue path: a logit shift, the same 0/1 grid
         logits = torch.logit(batch["voxels"].clamp(1e-4, 1 - 1e-4)) - evaluation.iso_shift(0.3)
-        points, lengths = prediction_points(logits, "vox", first)
-        return points, lengths, [None] * len(lengths), {}
+        points, lengths, normals = prediction_points(logits, "vox", first)
+        return points, lengths, normals, [None] * len(lengths), {}
 
     # The ground-truth mesh scored as a predicted mesh loses the points of its hidden contact faces (the
     # reference holds the outer surface only; up to a quarter of an armchair's area is hidden), hence 95.
@@ -307,14 +307,15 @@ def test_isovalue_auto_is_chosen_on_val_and_scores_test_as_that_isovalue(tiny_da
                                    "--dataset_dir", tiny_dataset, "--output_dir", tmp_path))
     base = ["--type", "vox", "--checkpoint_path", ckpt, "--output_dir", tmp_path, "--dataset_dir", tiny_dataset,
             "--num_workers", "0", "--device", "cpu", "--vis_freq", "0"]
-    out = script_ok("eval_model.py", *base, "--isovalue", "auto")
-    auto = json.load(open(tmp_path / "q2" / "metrics_vox_isoauto.json"))
+    out = script_ok("eval_model.py", *base)  # the default: the cut chosen on val
+    auto = json.load(open(tmp_path / "q2" / "metrics_vox.json"))
     val = {float(t): f for t, f in auto["val_f1@0.05_per_isovalue"].items()}
     assert sorted(val) == list(evaluation.ISO_CANDIDATES) and auto["isovalue_chosen_on"] == "val"
     assert auto["isovalue"] == max(val, key=val.get) and auto["split"] == "test"
-    assert f"-> {auto['isovalue']:g}" in out
-    # The test numbers are those of the explicit --isovalue it chose.
-    script_ok("eval_model.py", *base, "--isovalue", str(auto["isovalue"]))
-    name = "metrics_vox.json" if auto["isovalue"] == 0.5 else f"metrics_vox_iso{auto['isovalue']:g}.json"
+    assert f"-> {auto['isovalue']:g}" in out and f"surface cut at isovalue {auto['isovalue']:g}, chosen on val" in out
+    # The test numbers are those of the explicit --isovalue it chose, written beside them.
+    out = script_ok("eval_model.py", *base, "--isovalue", str(auto["isovalue"]))
+    assert f"surface cut at isovalue {auto['isovalue']:g}, fixed" in out
+    name = f"metrics_vox_iso{auto['isovalue']:g}.json"
     fixed = json.load(open(tmp_path / "q2" / name))
     assert fixed["avg_f1"] == auto["avg_f1"] and fixed["avg_iou_points"] == auto["avg_iou_points"]
