@@ -18,6 +18,7 @@ import evaluation
 import results as results_module
 from metrics import f1_at, nearest_neighbours
 from protocols import EMPTY_DISTANCE, PROTOCOLS, longest_edges, protocol_scores
+from outer_surface import outer_surface_points
 from r2n2_custom import R2N2, collate_batched_R2N2
 from representations import prediction_points
 
@@ -147,8 +148,8 @@ def compare_scores(got, want, rtol, atol, exact_f1=True):
         for key, value in want[name].items():
             g = got[name][key]
             if key in ("precision", "recall", "f1"):
-                if exact_f1:  # the same counts: equal up to float32 rounding of a percentage (one point moves 1.7)
-                    assert_close(g, value, 0, 1e-5, f"{name}/{key}")
+                if exact_f1:  # the same counts: equal to the last bits (one point moves a percentage by >= 1.6)
+                    assert_close(g, value, 0, 1e-10, f"{name}/{key}")
                 else:
                     assert_close(g, value, 0, 1e-4, f"{name}/{key}")
             else:
@@ -280,14 +281,12 @@ def test_meshrcnn_matches_compare_meshes_and_pytorch3d_chamfer():
         got = protocol_scores(nearest_neighbours(pred_points, lengths, gt_points, use_kdtree=use_kdtree), longest,
                               pred_normals, gt_normals)["meshrcnn"]
         for key in ("chamfer_l2", "normal_consistency", "abs_normal_consistency"):
-            # 1e-6 absolute, and float32's own rounding (1e-6 relative) on chamfers of several units
-            assert_close(got[key], want[key], 1e-6, 1e-6, f"{key} kdtree={use_kdtree}")
+            assert_close(got[key], want[key], 0, 1e-6, f"{key} kdtree={use_kdtree}")
         for key in ("precision", "recall", "f1"):
             assert_close(got[key], want[key], 0, 1e-4, f"{key} kdtree={use_kdtree}")
     # the pairs are not trivial: F1 spans the range, normals disagree somewhere
     assert want["f1"][:, 0].min() < 50 and want["f1"][:, -1].max() > 90, want["f1"]
-    assert (want["normal_consistency"] < want["abs_normal_consistency"] - 1e-3).any() or \
-        (want["abs_normal_consistency"] < 0.99).all()
+    assert (want["normal_consistency"] < want["abs_normal_consistency"] - 0.1).any(), want["normal_consistency"]
     # PyTorch3D's chamfer_distance on the scaled samples: the same Chamfer-L2 and (|cos| / cos) consistencies
     x, y = pred_points * s[:, None, None], gt_points * s[:, None, None]
     got = protocol_scores(nearest_neighbours(pred_points, lengths, gt_points, use_kdtree=True), longest,
@@ -541,25 +540,41 @@ def test_a_point_cloud_has_no_normal_consistency_and_a_surface_no_iou(tmp_path):
 # 6. end to end
 
 
-def test_the_ground_truth_mesh_scores_high_under_every_protocol(tiny_dataset):
+def test_the_ground_truth_scores_high_under_every_protocol(tiny_dataset):
+    """A fresh sample of the ground truth's outer surface (outward normals) scored against the cached one: near
+    perfect under every protocol. The ground-truth mesh itself, hidden contact faces included, loses points
+    far from the outer surface (75 % F1@0.1 on one test chair), so only its coarse thresholds are near 100."""
     ds = R2N2("test", tiny_dataset, views="one")
     loader = torch.utils.data.DataLoader(ds, batch_size=4, collate_fn=collate_batched_R2N2)
-    batch = next(iter(loader))
-    has_normals = "normals" in batch
+    has_normals = "normals" in next(iter(loader))
+
+    def gt_outer_surface(batch, first):
+        sampled = [outer_surface_points(v, f, 10000, seed=999 + first + i, return_normals=True)
+                   for i, (v, f) in enumerate(zip(batch["verts"], batch["faces"]))]
+        points, normals = torch.stack([p for p, _ in sampled]), torch.stack([n for _, n in sampled])
+        return points, torch.full((len(points),), 10000), normals, [None] * len(points), {}
 
     def gt_mesh(batch, first):
         points, lengths, normals = prediction_points(Meshes(batch["verts"], batch["faces"]), "mesh", 1000 + first)
         return points, lengths, normals, [None] * len(lengths), {}
 
-    res, _ = evaluation.evaluate(gt_mesh, loader, "cpu")
+    res, _ = evaluation.evaluate(gt_outer_surface, loader, "cpu")
     n = len(ds)
     assert len(res["meshrcnn/chamfer_l2"]) == n and res["meshrcnn/f1"].shape == (n, 5)
     assert res["pixel2mesh/f1"].shape == (n, 2) and "onet/chamfer_l1" in res
     assert res["meshrcnn/f1"][:, 0].min() > 95, res["meshrcnn/f1"]
-    assert res["meshrcnn/chamfer_l2"].max() < 0.01, res["meshrcnn/chamfer_l2"]
+    assert (res["meshrcnn/f1"][:, 1:] > 99.9).all() and (res["pixel2mesh/f1"] > 99).all(), res["meshrcnn/f1"]
+    assert res["meshrcnn/chamfer_l2"].max() < 0.02, res["meshrcnn/chamfer_l2"]
     assert res["onet/chamfer_l1"].max() < 0.1, res["onet/chamfer_l1"]
     if has_normals:
         assert res["meshrcnn/abs_normal_consistency"].min() > 0.9, res["meshrcnn/abs_normal_consistency"]
         assert res["onet/abs_normal_consistency"].min() > 0.9
+        assert res["meshrcnn/normal_consistency"].min() > 0.9, res["meshrcnn/normal_consistency"]  # both outward
     else:
-        assert "meshrcnn/abs_normal_consistency" not in res
+        assert not any(key.endswith("normal_consistency") for key in res)
+
+    res, _ = evaluation.evaluate(gt_mesh, loader, "cpu")
+    assert (res["meshrcnn/f1"][:, -1] > 99).all() and res["meshrcnn/f1"][:, 0].min() > 70, res["meshrcnn/f1"]
+    assert res["meshrcnn/chamfer_l2"].max() < 0.05, res["meshrcnn/chamfer_l2"]
+    if has_normals:
+        assert res["meshrcnn/abs_normal_consistency"].min() > 0.8, res["meshrcnn/abs_normal_consistency"]
