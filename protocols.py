@@ -34,6 +34,7 @@ class Protocol:
     title: str  # as tables name it
     definition: str  # the one line a table shows under its title
     scale: str  # the frame, in words
+    factor: object  # (B,) longest edges of the ground truths' bounding boxes -> (B,) factor every distance is multiplied by
     thresholds: tuple  # F1 thresholds, on the scaled distances (squared ones where squared)
     squared: bool  # thresholds compare squared distances (Pixel2Mesh's tau)
     columns: tuple  # (metric key, header, digits) the tables show; "f1@k" is F1 at thresholds[k]
@@ -48,6 +49,7 @@ PROTOCOLS = {
                    "squared distance both ways (summed); normal consistency = mean |cos| to the nearest neighbour's "
                    "normal, both ways; F1 at distances 0.1, 0.3, 0.5",
         scale="per example: 10 / longest edge of the ground truth's bounding box",
+        factor=lambda longest_edge: 10.0 / longest_edge,
         thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), squared=False,
         columns=(("chamfer_l2", "Chamfer-L2 (lower)", 3), ("abs_normal_consistency", "Normal cons. |cos|", 3),
                  ("normal_consistency", "Normal cons. cos", 3), ("f1@0", "F1@0.1", 1), ("f1@2", "F1@0.3", 1),
@@ -60,6 +62,7 @@ PROTOCOLS = {
         title="Pixel2Mesh (as Mesh R-CNN scores it)",
         definition="coordinates times 0.57; F1 at tau = 1e-4 and 2 tau on squared distances",
         scale="both shapes times 0.57",
+        factor=lambda longest_edge: torch.full_like(longest_edge, 0.57),
         thresholds=(1e-4, 2e-4), squared=True,
         columns=(("chamfer_l2", "Chamfer-L2 (lower)", 4), ("abs_normal_consistency", "Normal cons. |cos|", 3),
                  ("f1@0", "F1@tau", 1), ("f1@1", "F1@2tau", 1)),
@@ -71,6 +74,7 @@ PROTOCOLS = {
         definition="volumetric IoU; Chamfer-L1 = mean of the two directions' mean distance, in units of a tenth "
                    "of the ground truth's longest bounding-box edge; normal consistency = mean |cos|, both ways",
         scale="per example: distances divided by 0.1 x longest edge of the ground truth's bounding box",
+        factor=lambda longest_edge: 1.0 / (0.1 * longest_edge),
         thresholds=(), squared=False,
         columns=(("iou", "IoU", 3), ("chamfer_l1", "Chamfer-L1 (lower)", 3),
                  ("abs_normal_consistency", "Normal cons. |cos|", 3)),
@@ -87,15 +91,6 @@ def longest_edges(verts_list):
     """(B,) float64: the longest edge of each ground-truth mesh's axis-aligned bounding box (of its vertices, as
     Mesh R-CNN's Meshes.get_bounding_boxes)."""
     return torch.stack([(v.max(0).values - v.min(0).values).max() for v in verts_list]).double()
-
-
-def scale_factors(name, longest_edge):
-    """(B,) float64 factors protocol `name` multiplies every distance by, from (B,) longest_edges."""
-    if name == "meshrcnn":
-        return 10.0 / longest_edge
-    if name == "pixel2mesh":
-        return torch.full_like(longest_edge, 0.57)
-    return 1.0 / (0.1 * longest_edge)  # onet: distances in tenths of the longest edge
 
 
 def _gather(values, index):
@@ -144,7 +139,7 @@ def protocol_scores(near, longest_edge, pred_normals=None, gt_normals=None):
                    "abs_normal_consistency": torch.where(empty, torch.zeros_like(abs_cos), abs_cos)}
     out = {}
     for name, protocol in PROTOCOLS.items():
-        s = scale_factors(name, longest_edge.to(mean_pred.device))  # (B,)
+        s = protocol.factor(longest_edge.to(mean_pred.device))  # (B,)
         scores = {"chamfer_l2": s.square() * (mean_pred2 + mean_gt2), "chamfer_l1": s * 0.5 * (mean_pred + mean_gt)}
         if normals is not None:
             scores.update(normals)
