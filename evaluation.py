@@ -4,7 +4,7 @@ the volumetric IoU, the isovalue chosen on val (results.py writes and compares t
 eval_model.py (voxels, points, meshes), eval_q3.py (implicit, parametric), baselines and gradcam.py
 all score through these functions, so every number in a table is measured the same way: points on
 the prediction against 10k fixed ground-truth points (metrics.f1_scores), in the object frame,
-nothing re-centred.
+nothing re-centred; the published protocols (protocols.py) from the same samples and the same search.
 """
 import math
 import os

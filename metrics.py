@@ -1,9 +1,10 @@
 """The evaluation metrics of the repo: precision, recall and F1 between point sets at distance thresholds,
 and the volumetric IoU of two occupancies.
 
-Every evaluator (fit_data, eval_model, eval_q3) goes through `f1_scores`, so all representations are
-scored the same way: points on the prediction vs a fixed number of points on the ground-truth mesh,
-in the same object frame, nothing re-centred or rescaled. Representations with an inside (voxels,
+Every evaluator (fit_data, eval_model, eval_q3) goes through `f1_scores` (or its two halves, `nearest_neighbours`
+and `f1_at`), so all representations are scored the same way: points on the prediction vs a fixed number of points
+on the ground-truth mesh, in the same object frame, nothing re-centred or rescaled. The published protocols
+(protocols.py) read the same nearest-neighbour pass in their own frames. Representations with an inside (voxels,
 occupancy fields) are also scored by `occupancy_iou`, the metric of 3D-R2N2 and Occupancy Networks.
 """
 from typing import NamedTuple

@@ -49,3 +49,48 @@ def test_interval_stands_beside_avg_f1_and_older_files_still_work(tmp_path):
     table = open(tmp_path / "c" / "comparison.md").read().splitlines()
     assert table[0].split("|")[3].strip() == "95 % interval"
     assert [line.split("|")[3].strip() for line in table[2:]] == ["-", "[77.12, 82.99]"]
+
+
+def table_rows(text):
+    """{first cell: the other cells} of a markdown table's body rows."""
+    return {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith("| name")}
+
+
+def test_a_published_protocol_beside_its_papers_rows(tmp_path):
+    import torch
+
+    from metrics import nearest_neighbours
+    from protocols import PROTOCOLS, protocol_scores
+    from results import write_metrics as write_results
+
+    # Two chairs' worth of points: the prediction is the ground truth shifted by 0.005 (0.05 in Mesh R-CNN's frame).
+    gen = torch.Generator().manual_seed(0)
+    gt = torch.rand(2, 400, 3, generator=gen) - 0.5  # (B, M, 3)
+    gt[:, 0], gt[:, 1] = -0.5, 0.5  # the bounding box's longest edge is 1
+    normals = torch.nn.functional.normalize(torch.randn(2, 400, 3, generator=gen), dim=-1)
+    pred, lengths = gt + torch.tensor([0.005, 0.0, 0.0]), torch.tensor([400, 400])
+    near = nearest_neighbours(pred, lengths, gt)
+    results = {"precision": torch.zeros(2, 5), "recall": torch.zeros(2, 5), "f1": torch.zeros(2, 5),
+               "n_pred_points": lengths}
+    for name, numbers in protocol_scores(near, torch.ones(2, dtype=torch.float64), normals, normals).items():
+        results.update({f"{name}/{key}": value for key, value in numbers.items()})
+    (tmp_path / "run").mkdir()
+    _, path = write_results(results, str(tmp_path / "run"), "mesh", {"id": "run"})
+    m = json.load(open(path))
+
+    out = compare(path, "--protocol", "meshrcnn", "--out", str(tmp_path / "p"))
+    assert out.returncode == 0, out.stderr
+    text = open(tmp_path / "p" / "protocol_meshrcnn.md").read()
+    assert text.startswith(f"Mesh R-CNN protocol: {PROTOCOLS['meshrcnn'].definition}") and text in out.stdout
+    rows = table_rows(text)
+    chamfer = m["protocols"]["meshrcnn"]["avg"]["chamfer_l2"]
+    assert rows["mesh"][0].startswith(f"{chamfer:.3f} [")  # 2 x 0.05^2, nearly: some points find a closer neighbour
+    assert 0.002 < chamfer <= 0.005
+    assert rows["mesh"][1:] == ["1.000", "1.000", "100.0", "100.0", "100.0"]  # the same normals; every distance <= 0.05
+    assert rows["*Mesh R-CNN, chair (published)*"] == ["0.184", "0.712", "-", "31.7", "79.8", "92.0"]
+    out = compare(path, "--protocol", "onet", "--out", str(tmp_path / "p"))
+    onet = open(tmp_path / "p" / "protocol_onet.md").read()
+    rows = table_rows(onet)
+    assert rows["*ONet, chair (published)*"] == ["0.530", "0.206", "0.829"] and rows["mesh"][0] == "-"  # no inside
+    assert rows["*AtlasNet, chair (published)*"][0] == "-"  # not printed by the paper
