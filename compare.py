@@ -23,7 +23,7 @@ from tabulate import tabulate
 import cli
 import visualize
 from protocols import PROTOCOLS
-from results import (comparison_cells, comparison_headers, name_of, protocol_cells, protocol_headers, published_rows,
+from results import (comparison_cells, comparison_headers, empty_note, name_of, protocol_cells, protocol_headers, published_rows,
                      read_metrics)
 from runtime import atomic_write
 
@@ -44,6 +44,8 @@ def main():
         label = str(m.get(args.label, name_of(path)))
         thresholds = m["thresholds"]
         curves[label] = m["avg_f1"]
+        if args.protocol != "writeup":
+            label += empty_note(m)
         cells = comparison_cells(m) if args.protocol == "writeup" else protocol_cells(m, args.protocol, True)
         rows.append([label, *cells])
     if all(r[0].replace(".", "", 1).isdigit() for r in rows):

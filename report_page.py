@@ -16,7 +16,7 @@ import torch
 
 from representations import REPRESENTATIONS
 from protocols import PROTOCOLS
-from results import (BASELINES, difference_sentence, metrics_name, metrics_path, protocol_cells, protocol_headers,
+from results import (BASELINES, difference_sentence, empty_note, metrics_name, metrics_path, protocol_cells, protocol_headers,
                      published_rows, read_metrics, table_cells, table_headers, table_numbers)
 from runtime import atomic_write
 
@@ -201,11 +201,12 @@ def published_section(out, state):
                     "same quantity on different data and training: read them as units, not as a ranking. '-' marks a "
                     "number a model cannot have (a point cloud has no normals; a surface has no inside for the "
                     "IoU) or a paper did not print. Means are over test chairs, with 95 % bootstrap intervals on the "
-                    "first column."),
+                    "first column. An empty prediction is charged the worst value (every distance the cube's diagonal), "
+                    "so a few empty chairs move a Chamfer mean far: the rows say how many."),
               ("code", commands(state, "published"))]
     found = [(label, load_metrics(out, path)) for label, path in published_models()]
     for name, protocol in PROTOCOLS.items():
-        rows = [[label, *protocol_cells(m, name, True)] for label, m in found if m is not None]
+        rows = [[label + empty_note(m), *protocol_cells(m, name, True)] for label, m in found if m is not None]
         blocks += [("p", f"**{protocol.title}**: {protocol.definition}. Published: {protocol.source}."),
                    ("table", ["model", *protocol_headers(name, True)], rows + published_rows(name))]
     return blocks

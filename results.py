@@ -164,6 +164,13 @@ def protocol_cells(m, name, with_interval=False):
     return cells
 
 
+def empty_note(m):
+    """' (k of n empty)' for a metrics file whose model predicted nothing for k of its n test chairs (each charged
+    the worst value under the published protocols, which moves their Chamfer means far), else ''."""
+    empty = max((s.get("empty_predictions", 0) for s in m.get("protocols", {}).values()), default=0)
+    return f" ({empty} of {m['n_examples']} empty)" if empty else ""
+
+
 def protocol_headers(name, with_interval=False):
     """The headers of protocol_cells(m, name, with_interval)."""
     headers = [header for _, header, _ in PROTOCOLS[name].columns]

@@ -124,3 +124,12 @@ def test_table_cells():
     old = {"avg_f1": [50.0], "avg_f1@0.05": 50.0, "thresholds": [0.05], "n_examples": 2}  # no interval, no per-example
     assert comparison_cells(old) == ["50.000", "-", "50.00", 2, None]
     assert len(comparison_headers(THRESHOLDS)) == len(comparison_cells(m))
+
+
+def test_empty_predictions_are_counted_beside_the_label():
+    from results import empty_note
+
+    m = {"n_examples": 75, "protocols": {"meshrcnn": {"empty_predictions": 3}, "onet": {"empty_predictions": 3}}}
+    assert empty_note(m) == " (3 of 75 empty)"
+    assert empty_note({"n_examples": 75, "protocols": {"meshrcnn": {"empty_predictions": 0}}}) == ""
+    assert empty_note({"n_examples": 75}) == ""  # a file from before the protocols
