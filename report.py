@@ -107,9 +107,12 @@ class Stages:
         os.makedirs(os.path.join(out, "logs"), exist_ok=True)
 
     def run(self, name, cmd, outputs, section, resume_ckpt=None, version=None):
-        """Run `cmd` (a command line starting with `python script.py`) unless it already finished. version: what
-        the outputs hold (results.METRICS_VERSION for an evaluation), so that files an older evaluator wrote
-        under the same command are made again."""
+        """Run `cmd` (a command line starting with `python script.py`, or with_flags' pair of the command as typed and
+        the flags the budget appends) unless it already finished. version: what the outputs hold
+        (results.METRICS_VERSION for an evaluation), so that files an older evaluator wrote under the same command
+        are made again."""
+        typed, budget = cmd if isinstance(cmd, tuple) else (cmd, "")
+        cmd = f"{typed} {budget}".rstrip()
         self.k += 1
         done = self.state.get(name, {})
         if (done.get("cmd") == cmd and done.get("finished") and done.get("version") == version
@@ -120,8 +123,8 @@ class Stages:
         argv = [sys.executable, os.path.join(REPO, argv[1])] + argv[2:]
         if resume_ckpt and done.get("cmd") == cmd and os.path.isfile(os.path.join(self.out, resume_ckpt)):
             argv.append("--load_checkpoint")  # an interrupted training continues from its last checkpoint
-        self.state[name] = {"cmd": cmd, "section": section, "outputs": outputs, "finished": False, "seconds": 0.0,
-                            "version": version}
+        self.state[name] = {"cmd": cmd, "typed": typed, "budget": budget, "section": section, "outputs": outputs,
+                            "finished": False, "seconds": 0.0, "version": version}
         self._save()
         print(f"[{self.k}/{self.total}] {name}: {cmd}", flush=True)
         log = os.path.join(self.out, "logs", f"{name}.log")
@@ -150,9 +153,11 @@ class Stages:
 
 
 def with_flags(cmd, **flags):
-    """The command with `--flag value` appended for every flag that is set (argparse keeps the last value)."""
-    extra = " ".join(f"--{k} {v}" for k, v in flags.items() if v is not None)
-    return f"{cmd} {extra}".rstrip()
+    """(the command as typed, the flags the budget appends): `--flag value` for every flag that is set, after those
+    `cmd` (a command, or such a pair) already has; argparse keeps the last value, so they override the typed ones."""
+    typed, extra = cmd if isinstance(cmd, tuple) else (cmd, "")
+    more = " ".join(f"--{k} {v}" for k, v in flags.items() if v is not None)
+    return typed, f"{extra} {more}".strip()
 
 
 def main(args):

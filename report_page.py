@@ -23,6 +23,7 @@ from runtime import atomic_write
 REPO = os.path.dirname(os.path.abspath(__file__))
 # The writeup's reference avg F1@0.05, measured on the real R2N2 chairs (not on the embedded ones).
 REFERENCE = {"vox": 90.406, "point": 94.938, "mesh": 90.006, 500: 82.991, 1000: 88.563, 2500: 92.098, 5000: 94.377}
+HEADLINE = "2.4 Quantitative comparison"  # the section whose table the contents point to first
 BASELINE_LABELS = dict(zip(BASELINES, ("constant chair", "retrieval (image feature)", "oracle nearest neighbour")))
 
 
@@ -83,7 +84,15 @@ def fit_summary(out, name):
 
 
 def commands(state, section):
-    return "\n".join(s["cmd"] for s in state.values() if s.get("section") == section)
+    """The section's commands as a reader copies them: each as typed (the writeup's, the checkpoint filled in),
+    then, on a comment line of its own, the flags the run's budget appended (argparse keeps the last value)."""
+    lines = []
+    for s in state.values():
+        if s.get("section") == section:
+            lines.append(s.get("typed", s["cmd"]))
+            if s.get("budget"):
+                lines.append(f"    # + budget: {s['budget']}")
+    return "\n".join(lines)
 
 
 def header(info, state):
@@ -113,7 +122,7 @@ def header(info, state):
 
 def sections(out, state, info):
     """The page, section by section, as blocks."""
-    b = [("h1", "Single view to 3D: the writeup, reproduced")] + header(info, state)
+    b = [("h1", "Single view to 3D: the writeup, reproduced")] + header(info, state) + [("toc",)]
     q2 = {t: writeup_metrics("q2", metrics_name(t)) for t in ("vox", "point", "mesh")}  # vox: cut at the val isovalue
     vox_auto = q2["vox"]
     vox_fixed = writeup_metrics("q2", metrics_name("vox", isovalue=0.5))  # the writeup's fixed cut
@@ -140,7 +149,7 @@ def sections(out, state, info):
     base = [(BASELINE_LABELS[name], writeup_metrics("baselines", name)) for name in BASELINES[:2]]
     pairs = [(m, bl) for m in named for bl in base]
     pairs += [(a, c) for k, a in enumerate(named) for c in named[k + 1:] if a[0].split()[0] != c[0].split()[0]]
-    b += [("h2", "2.4 Quantitative comparison"), ("code", commands(state, "2.4")),
+    b += [("h2", HEADLINE), ("code", commands(state, "2.4")),
           metrics_rows(out, models, state, REFERENCE),
           ("list", differences(out, pairs)), ("img", pictures(out, "test_outputs/comparison/f1_curves.png"))]
     study = [(n, writeup_metrics(f"q2_{n}", metrics_name("point")), f"train_point_{n}") for n in (500, 1000, 2500, 5000)]
@@ -227,12 +236,28 @@ def _inline_html(text):
     return "".join(out)
 
 
+def anchor(title):
+    """The id of a section heading, as GitHub makes it for markdown (so report.md and RESULTS.md link alike)."""
+    return "".join(c for c in title.lower().replace(" ", "-") if c.isalnum() or c in "-_")
+
+
+def contents(blocks):
+    """(title, anchor) of every section of the page, in order."""
+    return [(b[1], anchor(b[1])) for b in blocks if b[0] == "h2"]
+
+
 def render_html(blocks):
     body = []
     for block in blocks:
         kind = block[0]
-        if kind in ("h1", "h2"):
-            body.append(f"<{kind}>{html.escape(block[1])}</{kind}>")
+        if kind == "h1":
+            body.append(f"<h1>{html.escape(block[1])}</h1>")
+        elif kind == "h2":
+            body.append(f'<h2 id="{anchor(block[1])}">{html.escape(block[1])}</h2>')
+        elif kind == "toc":
+            items = "".join(f'<li><a href="#{a}">{html.escape(t)}</a>' + (" (the headline table)" if t == HEADLINE else "")
+                            + "</li>" for t, a in contents(blocks))
+            body.append(f"<nav><b>Contents</b><ol>{items}</ol></nav>")
         elif kind == "p" and block[1]:
             body.append(f"<p>{_inline_html(block[1])}</p>")
         elif kind == "code" and block[1]:
@@ -247,10 +272,12 @@ def render_html(blocks):
             rows = "".join("<tr>" + "".join(f"<td>{_inline_html(str(c))}</td>" for c in r) + "</tr>" for r in block[2])
             body.append(f"<table><tr>{head}</tr>{rows}</table>")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}"
-             "pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.85em}"
+             "pre{background:#f4f4f4;padding:.6em;font-size:.85em;white-space:pre-wrap;overflow-wrap:anywhere}"
+             "nav ol{columns:2;margin:.3em 0}"
              "table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:right}"
-             "td:first-child,th:first-child{text-align:left}.figs img{max-width:100%;max-height:320px;margin:.3em;"
-             "border:1px solid #ddd}h2{border-bottom:1px solid #ddd;margin-top:2em}")
+             "td:first-child,th:first-child{text-align:left}"
+             ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:.5em;align-items:start}"
+             ".figs img{width:100%;border:1px solid #ddd}h2{border-bottom:1px solid #ddd;margin-top:2em}")
     return (f"<!doctype html><html><head><meta charset=utf-8><title>Single view to 3D: report</title><style>{style}</style>"
             f"</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
@@ -262,6 +289,9 @@ def render_md(blocks, pictures=True):
         kind = block[0]
         if kind == "h1":
             out.append(f"# {block[1]}")
+        elif kind == "toc":
+            out.append("\n".join(f"{k}. [{t}](#{a})" + (" (the headline table)" if t == HEADLINE else "")
+                                  for k, (t, a) in enumerate(contents(blocks), 1)))
         elif kind == "h2":
             out.append(f"## {block[1]}")
         elif kind == "p" and block[1]:

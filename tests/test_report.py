@@ -80,10 +80,12 @@ def test_every_writeup_command_of_sections_1_to_3_ran_as_typed(report):
     start of a finished stage: the report is the proof that the writeup's commands run as typed (a budget only
     appends flags)."""
     out, _ = report
-    ran = [s["cmd"] for s in json.load(open(out / "stages.json")).values() if s["finished"]]
+    stages = [s for s in json.load(open(out / "stages.json")).values() if s["finished"]]
     commands = writeup_commands("## 1. Fitting", "## Data layout")
     assert len(commands) == 3 + 8 + 3 + 4, commands
     for cmd in commands:
         pattern = re.escape(cmd)
-        pattern = re.sub(r"<[a-z_]+>", r"\\S+", pattern) + r"( |$)"  # "<ckpt_path>" and the like: any path
-        assert any(re.match(pattern, r) for r in ran), cmd
+        pattern = re.sub(r"<[a-z_]+>", r"\\S+", pattern) + "$"  # "<ckpt_path>" and the like: any path
+        assert any(re.match(pattern, s["typed"]) for s in stages), cmd  # the command as typed, whole
+    for s in stages:  # and what ran is it followed by the budget's flags, which the page shows apart
+        assert s["cmd"] == f"{s['typed']} {s['budget']}".rstrip() and re.fullmatch(r"(--\w+ \S+ ?)*", s["budget"])
