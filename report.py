@@ -118,6 +118,9 @@ class Stages:
         if (done.get("cmd") == cmd and done.get("finished") and done.get("version") == version
                 and all(os.path.exists(os.path.join(self.out, o)) for o in outputs)):
             print(f"[{self.k}/{self.total}] {name}: reused ({done['seconds']:.0f} s when it ran)", flush=True)
+            if done.get("typed") != typed:  # a stage from before the typed command was kept apart
+                done.update(typed=typed, budget=budget)
+                self._save()
             return done
         argv = shlex.split(cmd)
         argv = [sys.executable, os.path.join(REPO, argv[1])] + argv[2:]
