@@ -19,7 +19,8 @@ the ground-truth voxels, and on 20k uniform points in the cube (the probabilitie
 cut where the surface is cut) against the mesh's inside (winding number; the voxels where it is not closed).
 The same samples are also scored under the published protocols (protocols.py: Mesh R-CNN, Pixel2Mesh, Occupancy
 Networks), printed after the writeup's numbers and stored under "protocols" (compare.py --protocol shows them).
-Writes {output_dir}/{id}/metrics_{type}.json, eval_{type}.png (F1 vs threshold) and vis/ pictures.
+Writes {output_dir}/{id}/metrics_{type}.json, eval_{type}.png (F1 vs threshold), vis/ pictures and shapes_{type}.npz
+(the best, median, worst and pictured chairs' predictions and meshes, for the report page's 3D views).
 """
 import argparse
 import os
@@ -29,8 +30,8 @@ import cli
 from checkpoint import load_model
 from cli import InputError
 from evaluation import (ISOVALUE_HELP, add_common_eval_args, check_eval_args, evaluate, evaluated_split, iso_shift,
-                        isovalue_arg, make_predict, resolve_isovalue)
-from results import metrics_name, print_summary, write_metrics
+                        isovalue_arg, make_predict, resolve_isovalue, save_shapes)
+from results import metrics_name, print_summary, shapes_path, write_metrics
 from runtime import pick_device
 
 
@@ -70,6 +71,8 @@ def main(args):
         "views": "all" if args.all_views else "one", "n_points": train_args.n_points if args.type == "point" else None,
         **cut,
     })
+    save_shapes(make_predict(model, args.type, device, isovalue=isovalue, with_iou=False), dataset, results,
+                shapes_path(out_dir, name), args.vis_freq)  # the report page's 3D views
     print_summary(summary, path, per_second, device)
     return summary
 

@@ -19,8 +19,9 @@ The occupancy network also gets the volumetric IoU, as eval_model.py gives voxel
 centres against the ground-truth voxels, and on 20k uniform points in the cube against the mesh's inside.
 The same samples are also scored under the published protocols (protocols.py: Mesh R-CNN, Pixel2Mesh, Occupancy
 Networks), printed after the writeup's numbers and stored under "protocols" (compare.py --protocol shows them).
-Writes {output_dir}/{id}/metrics_{name}.json, eval_{name}.png (F1 vs threshold) and vis/ pictures, where
-name is occupancy_{eval_res} or parametric_{type}.
+Writes {output_dir}/{id}/metrics_{name}.json, eval_{name}.png (F1 vs threshold), vis/ pictures and shapes_{name}.npz
+(the best, median, worst and pictured chairs, for the report page's 3D views), where name is occupancy_{eval_res}
+or parametric_{type}.
 """
 import argparse
 import os
@@ -30,9 +31,9 @@ import cli
 from checkpoint import load_model
 from cli import InputError, check_at_least
 from evaluation import (ISOVALUE_HELP, add_common_eval_args, check_eval_args, evaluate, evaluated_split, iso_shift,
-                        isovalue_arg, make_predict, resolve_isovalue)
+                        isovalue_arg, make_predict, resolve_isovalue, save_shapes)
 from model import KINDS
-from results import metrics_name, print_summary, write_metrics
+from results import metrics_name, print_summary, shapes_path, write_metrics
 from runtime import pick_device
 
 TYPES = {kind: KINDS[kind].scored_as for kind in ("occupancy", "parametric")}  # what each model is scored as
@@ -108,6 +109,8 @@ def main(args):
         "checkpoint": os.path.abspath(args.checkpoint_path), "step": ckpt["step"], "split": args.split,
         "dataset": dataset.dataset_dir, "views": "all" if args.all_views else "one",
     })
+    save_shapes(make_predict(model, args.type, device, eval_res, n_points, args.chunk, isovalue, with_iou=False),
+                dataset, results, shapes_path(out_dir, name), args.vis_freq)  # the report page's 3D views
     print_summary(summary, path, per_second, device)
     return summary
 

@@ -1,5 +1,6 @@
 """How every model is scored: its predictions through representations.prediction_points, the evaluation loop,
-the volumetric IoU, the isovalue chosen on val (results.py writes and compares the metrics files).
+the volumetric IoU, the isovalue chosen on val (results.py writes and compares the metrics files), and the shapes
+of a few scored chairs kept for the report page's 3D views (save_shapes; view3d.py draws them).
 
 eval_model.py (voxels, points, meshes), eval_q3.py (implicit, parametric), baselines and gradcam.py
 all score through these functions, so every number in a table is measured the same way: points on
@@ -10,6 +11,7 @@ import math
 import os
 import time
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
@@ -24,7 +26,8 @@ from protocols import longest_edges, protocol_scores
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import split_names, split_size
 from representations import REPRESENTATIONS, gt_shape, pred_shape, prediction_points
-from utils_vox import VOX_SIZE
+from runtime import atomic_write
+from utils_vox import VOX_SIZE, voxels_to_meshes
 
 
 def add_common_eval_args(p):
@@ -145,6 +148,68 @@ def evaluate(predict, loader, device, vis_dir=None, vis_freq=0, title=""):
         seen += len(lengths)
     per_second = seen / (time.time() - t0)
     return {k: torch.cat(v) for k, v in results.items()}, per_second
+
+
+SHAPE_ROLES = ("best", "median", "worst")  # by per-example F1@0.05; "shown": an example evaluate drew
+MAX_SHOWN = 4  # at most this many of the examples evaluate drew pictures of
+
+
+def chosen_examples(f1, vis_freq):
+    """[(index in the split, role)] of the examples whose shapes the report page shows: the best, median (the
+    lower one) and worst by f1 ((N,) F1@0.05), then the first MAX_SHOWN evaluate drew (index % vis_freq == 0) not
+    already chosen. An example that is two of best/median/worst (a split of 1 or 2) gets both, e.g. "best/median"."""
+    order = np.argsort(np.asarray(f1), kind="stable")  # (N,) worst first; ties keep split order
+    if not len(order):
+        return []
+    roles = {}
+    for role, index in zip(SHAPE_ROLES, (order[-1], order[(len(order) - 1) // 2], order[0])):
+        roles.setdefault(int(index), []).append(role)
+    shown = [i for i in range(0, len(order), vis_freq) if i not in roles][:MAX_SHOWN] if vis_freq else []
+    return [(i, "/".join(r)) for i, r in roles.items()] + [(i, "shown") for i in shown]
+
+
+def drawn_shape(shape):
+    """A prediction's (kind, shape) pair (make_predict's shapes[i]) as what the page draws: ("point", (N, 3)) or
+    ("mesh", verts (V, 3) float32, faces (F, 3) int32). Voxel or occupancy probabilities (D, D, D), already shifted
+    so the isovalue is at 0.5, become their marching-cubes surface at 0.5, as the metrics sample it."""
+    kind, value = shape
+    if kind == "point":
+        return "point", (value.detach().cpu().float().numpy(),)
+    if kind == "vox":
+        value = voxels_to_meshes(value.detach()[None])[0]  # [(verts (V, 3), faces (F, 3))]
+    verts, faces = value
+    return "mesh", (verts.detach().cpu().float().numpy(), faces.cpu().numpy().astype(np.int32))
+
+
+def save_shapes(predict, dataset, results, path, vis_freq):
+    """Write the prediction and ground-truth mesh of a few test examples to `path` (shapes_{name}.npz), for the
+    report page's rotatable 3D views: best, median and worst by F1@0.05, and those evaluate drew (chosen_examples).
+
+    Each is predicted again alone (predict(batch of 1, index): the same seed as evaluate's, a few forward passes),
+    so evaluate keeps nothing. Arrays are stored whole (a real chair's mesh has ~100k faces); the page decimates.
+    npz keys: index, model_id, f1, role, kind (K,) per example k (kind: "point" or "mesh", what is drawn), then
+    pred{k}_points (N, 3) or pred{k}_verts (V, 3) and pred{k}_faces (F, 3), and gt{k}_verts, gt{k}_faces.
+    Returns the chosen [(index, role)].
+    """
+    f1 = results["f1"][:, THRESHOLDS.index(0.05)].numpy()  # (N,)
+    chosen = chosen_examples(f1, vis_freq)
+    arrays = {"index": np.array([i for i, _ in chosen], dtype=np.int64), "role": np.array([r for _, r in chosen]),
+              "f1": f1[[i for i, _ in chosen]].astype(np.float64)}
+    model_ids, kinds = [], []
+    for k, (i, _) in enumerate(chosen):
+        item = dataset[i]
+        with torch.no_grad():
+            shapes = predict(collate_batched_R2N2([item]), i)[3]  # evaluate's seed: the index in the split
+        kind, values = drawn_shape(shapes[0])
+        for key, value in zip(("points",) if kind == "point" else ("verts", "faces"), values):
+            arrays[f"pred{k}_{key}"] = value
+        arrays[f"gt{k}_verts"] = item["verts"].float().numpy()  # (V, 3)
+        arrays[f"gt{k}_faces"] = item["faces"].numpy().astype(np.int32)  # (F, 3)
+        model_ids.append(item["model_id"])
+        kinds.append(kind)
+    arrays.update(model_id=np.array(model_ids), kind=np.array(kinds))
+    atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))
+    return chosen
 
 
 # Steps of 0.05: an occupancy network's chair is thin everywhere (no query lies far inside it), so its

@@ -12,11 +12,13 @@ import os
 import platform
 import subprocess
 
+import numpy as np
 import torch
 
+import view3d
 from representations import REPRESENTATIONS
 from protocols import PROTOCOLS
-from results import (BASELINES, difference_sentence, empty_note, metrics_name, metrics_path, protocol_cells, protocol_headers,
+from results import (BASELINES, difference_sentence, empty_note, metrics_name, metrics_path, shapes_path, protocol_cells, protocol_headers,
                      published_rows, read_metrics, table_cells, table_headers, table_numbers)
 from runtime import atomic_write
 
@@ -142,7 +144,7 @@ def sections(out, state, info):
                            state, REFERENCE),
               ("p", "Input | Prediction | Target on test chairs, the training loss and the F1 curve:"),
               ("img", pictures(out, f"test_outputs/q2/vis/q2_{t}_*.png") + pictures(out, f"outputs/q2/loss_{t}.png")
-               + pictures(out, f"test_outputs/q2/eval_{t}.png"))]
+               + pictures(out, f"test_outputs/q2/eval_{t}.png"))] + views_3d(out, "q2", metrics_name(t))
     models = [(t, q2[t], f"train_{t}") for t in ("vox", "point", "mesh")]
     models.insert(1, ("vox", vox_fixed, "train_vox"))
     named = [("vox (val isovalue)" if p == vox_auto else "vox (0.5)" if p == vox_fixed else t, p) for t, p, _ in models]
@@ -178,17 +180,33 @@ def sections(out, state, info):
           # The surface cut at the val isovalue, which the first paired sentence scores (0.5 cuts a short run's
           # occupancy network far outside the chair), when that evaluation ran.
           ("img", [p for p in pictures(out, "test_outputs/q3_implicit/vis/*.png") if "_iso" not in p]
-           + pictures(out, "output/q3_implicit/loss_implicit.png"))]
+           + pictures(out, "output/q3_implicit/loss_implicit.png"))] + views_3d(out, "q3_implicit", metrics_name("vox", "occupancy"))
     b += [("h2", "3.2 Parametric network (AtlasNet-style)"), ("code", commands(state, "3.2")),
           metrics_rows(out, [("parametric points", parametric["point"], "train_parametric"),
                              ("parametric mesh", parametric["mesh"], None), ("point (2.2)", q2["point"], "train_point")], state),
           ("list", differences(out, [(("parametric points", parametric["point"]), ("point", q2["point"]))])),
           ("img", pictures(out, "test_outputs/q3_parametric/vis/*parametric_mesh*.png")
            + pictures(out, "output/q3_parametric/loss_parametric.png"))]
+    b += views_3d(out, "q3_parametric", metrics_name("mesh", "parametric")) + views_3d(out, "q3_parametric", metrics_name("point", "parametric"))
     b += published_section(out, state)
     b += [("h2", "Stages"), ("table", ["stage", "section", "seconds", "command"],
                              [[k, s.get("section", ""), f"{s['seconds']:.0f}", f"`{s['cmd']}`"] for k, s in state.items()])]
     return b
+
+
+def views_3d(out, run_id, name):
+    """The rotatable 3D view (view3d) of the chairs an evaluation saved (evaluation.save_shapes: the best, median
+    and worst by F1@0.05, and the pictured ones), after a line naming those three, the chairs one writes about when
+    saying what a model cannot do; nothing when the evaluation wrote no shapes."""
+    path = shapes_path(os.path.join(out, "test_outputs", run_id), name)
+    if not os.path.isfile(path):
+        return []
+    with np.load(path) as z:
+        chairs = [f"{role} {model_id} ({f1:.1f})" for role, model_id, f1 in zip(z["role"].tolist(), z["model_id"].tolist(),
+                                                                                 z["f1"].tolist()) if role != "shown"]
+    return [("p", f"`{name}` in 3D, prediction | ground truth (turn one, both turn): the test chairs by F1@0.05 "
+                  + ", ".join(chairs) + ", then the pictured ones."),
+            ("html", view3d.view_fragment(path, out, f"{run_id}_{name}"))]
 
 
 def published_models():
@@ -246,7 +264,8 @@ def contents(blocks):
     return [(b[1], anchor(b[1])) for b in blocks if b[0] == "h2"]
 
 
-def render_html(blocks):
+def render_html(blocks, head=""):
+    """The page; head: what goes into <head> besides the title and style (the 3D views' plotly script)."""
     body = []
     for block in blocks:
         kind = block[0]
@@ -254,6 +273,8 @@ def render_html(blocks):
             body.append(f"<h1>{html.escape(block[1])}</h1>")
         elif kind == "h2":
             body.append(f'<h2 id="{anchor(block[1])}">{html.escape(block[1])}</h2>')
+        elif kind == "html":
+            body.append(block[1])  # a 3D view: view3d's fragment, its paths relative to the page
         elif kind == "toc":
             items = "".join(f'<li><a href="#{a}">{html.escape(t)}</a>' + (" (the headline table)" if t == HEADLINE else "")
                             + "</li>" for t, a in contents(blocks))
@@ -277,9 +298,10 @@ def render_html(blocks):
              "table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:right}"
              "td:first-child,th:first-child{text-align:left}"
              ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:.5em;align-items:start}"
-             ".figs img{width:100%;border:1px solid #ddd}h2{border-bottom:1px solid #ddd;margin-top:2em}")
+             ".view3d{border:1px solid #ddd;margin:.6em 0}.view3d-bar{padding:.3em}.view3d-note{color:#666;font-size:.85em;"
+             "margin-left:.6em}.figs img{width:100%;border:1px solid #ddd}h2{border-bottom:1px solid #ddd;margin-top:2em}")
     return (f"<!doctype html><html><head><meta charset=utf-8><title>Single view to 3D: report</title><style>{style}</style>"
-            f"</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+            f"{head}</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 def render_md(blocks, pictures=True):
@@ -313,7 +335,8 @@ def write_page(out, state, info):
     returns the paths of the first two."""
     blocks = sections(out, state, info)
     page, md = os.path.join(out, "index.html"), os.path.join(out, "report.md")
-    atomic_write(page, lambda tmp: open(tmp, "w").write(render_html(blocks)))
+    head = view3d.plotly_script_tag(out) if any(b[0] == "html" for b in blocks) else ""
+    atomic_write(page, lambda tmp: open(tmp, "w").write(render_html(blocks, head)))
     atomic_write(md, lambda tmp: open(tmp, "w").write(render_md(blocks)))
     atomic_write(os.path.join(out, "tables.md"), lambda tmp: open(tmp, "w").write(render_md(blocks, pictures=False)))
     return page, md

@@ -16,9 +16,10 @@ from metrics import N_EVAL_POINTS, N_IOU_POINTS, THRESHOLDS
 from protocols import PROTOCOLS, column_value, protocol_info
 from runtime import atomic_write
 
-# What a metrics file holds: 2 adds the published protocols ("protocols") and names the cut chosen on val the default
-# (vox, occupancy_32; a fixed cut is vox_iso0.5); report.py makes the files of an older version again.
-METRICS_VERSION = 2
+# What an evaluation writes: 2 adds the published protocols ("protocols") and names the cut chosen on val the default
+# (vox, occupancy_32; a fixed cut is vox_iso0.5); 3 adds shapes_{name}.npz for the page's 3D views. report.py makes
+# the files of an older version again.
+METRICS_VERSION = 3
 # The names baselines.py gives its metrics files (metrics_constant.json, ...), in the order the tables list them.
 BASELINES = ("constant", "retrieval", "oracle")
 
@@ -47,6 +48,12 @@ METRICS_NAMES = {  # model_type -> (kind, eval_res, isovalue) -> name; only a fi
 def metrics_path(output_dir, run_id, name):
     """Where an evaluator run with --output_dir output_dir --id run_id writes metrics_{name}.json."""
     return os.path.join(output_dir, run_id, f"metrics_{name}.json")
+
+
+def shapes_path(out_dir, name):
+    """Where an evaluator writes, beside metrics_{name}.json in out_dir ({output_dir}/{id}), the predictions and
+    meshes of the few chairs the report page turns in 3D (evaluation.save_shapes)."""
+    return os.path.join(out_dir, f"shapes_{name}.npz")
 
 
 def name_of(path):
