@@ -13,6 +13,7 @@ copy of the model on its own device (gloo on CPU, nccl on CUDA) and its own 1/N 
 """
 import contextlib
 import datetime
+import importlib.util
 import math
 import os
 import signal
@@ -20,8 +21,10 @@ import sys
 import time
 import warnings
 
+import numpy as np
 import torch
 import torch.distributed as dist
+from PIL import Image
 from pytorch3d.structures import Meshes
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel
@@ -87,6 +90,10 @@ def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
     p.add_argument("--vis_freq", type=int, default=250,
                    help="write an input|prediction|ground-truth picture every this many steps (0: none)")
     p.add_argument("--log_freq", type=int, default=10, help="append the loss to the log every this many steps")
+    p.add_argument("--tensorboard", choices=["on", "off"], default="on",
+                   help="also log the loss, its terms, the learning rate, the seconds per step (at the loss log's steps) "
+                        "and the pictures for TensorBoard, in {output_dir}/{id}/tensorboard/{vox,point,mesh,implicit,"
+                        "parametric}/ (rank 0; view with tensorboard --logdir {output_dir}); off: no TensorBoard files")
     p.add_argument("--num_workers", type=int, default=2, help="data loader worker processes (0: load in the main process)")
     p.add_argument("--load_checkpoint", nargs="?", const="auto", default=None,
                    help="resume from this checkpoint (the flag alone: the run's own checkpoint in {output_dir}/{id}/)")
@@ -195,6 +202,9 @@ def check_common_args(args, name):
         if not os.path.isfile(path):
             raise InputError(f"--load_checkpoint: {path} does not exist; pass the path a training run printed, "
                              "or drop --load_checkpoint to start a new run")
+    if args.tensorboard == "on" and importlib.util.find_spec("tensorboard") is None:  # found, not imported
+        raise InputError("--tensorboard on needs the tensorboard package (pip install -r requirements.txt); "
+                         "or pass --tensorboard off")
     resolve_dataset_dir(args.dataset_dir)
     if args.pretrained == "yes" and not args.load_feat:  # the weights are fetched now (then read from the cache)
         encoder_weights(args.arch, "yes")
@@ -301,6 +311,9 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+_CLOSED = object()  # RunFolder._board after close_board: no writer is made again
+
+
 class _EtaOnce:
     """After the loop's first 10 steps (or 30 s), one tqdm.write line with the time the rest takes (eta_line)."""
 
@@ -321,8 +334,9 @@ class _EtaOnce:
 
 
 class RunFolder:
-    """{output_dir}/{id}/ of one training run: checkpoint_{name}.pth, args.json, loss_{name}.csv (+ .png)
-    and vis/{name}_{step}.png, and the bookkeeping of the loop that writes them (see train_model.py).
+    """{output_dir}/{id}/ of one training run: checkpoint_{name}.pth, args.json, loss_{name}.csv (+ .png),
+    vis/{name}_{step}.png and (--tensorboard on) tensorboard/{name}/, and the bookkeeping of the loop that writes
+    them (see train_model.py).
 
     Under torchrun only rank 0 (run.main) writes files, prints and shows a progress bar; the
     checkpoint holds the unwrapped model, so it reads as a one-process run's.
@@ -343,11 +357,33 @@ class RunFolder:
         self.bar = None
         self.eta = None
         self.state = None  # (model, optimizer, scaler): what a checkpoint holds
+        self.board_dir = os.path.join(self.dir, "tensorboard", name)
+        self._board = None  # the SummaryWriter once made; _CLOSED after close_board
+        self._last_logged = None  # (wall time, step) of the previous loss log line: step_time_s
 
     def say(self, text):
         """Print once per run (rank 0)."""
         if self.main:
             print(text, flush=True)
+
+    def board(self):
+        """The run's TensorBoard writer (rank 0, --tensorboard on), made at its first use; None otherwise.
+
+        Imported here, not at the top, so a --tensorboard off run never loads it (after torch it adds 35-80 ms on
+        this 2-core CPU). purge_step: step N's events are logged after N steps, so a run that starts after step S (a
+        resume; S = 0 for a new run) writes the steps from S + 1 on, and TensorBoard drops the events an earlier
+        run wrote from there (a run cut off after its last checkpoint, or a new run in the same folder): every
+        step shows once."""
+        if self._board is None and self.main and self.args.tensorboard == "on":
+            from torch.utils.tensorboard import SummaryWriter
+            self._board = SummaryWriter(self.board_dir, purge_step=self.start_step + 1)
+        return self._board if self._board is not _CLOSED else None
+
+    def close_board(self):
+        """Write out and close the TensorBoard files (the loop's end, Ctrl-C, an error); no more events after."""
+        if self._board is not None and self._board is not _CLOSED:
+            self._board.close()
+        self._board = _CLOSED
 
     def resume(self, cfg, model, optimizer, scaler, ema):
         """Apply --load_checkpoint (model, its moving average, optimiser, loss scale, RNG) and return the step to
@@ -383,6 +419,8 @@ class RunFolder:
         signal.signal(signal.SIGTERM, _raise_interrupt)
         self.state[0].train()
         self.eta = _EtaOnce(self)
+        self.board()  # made before the clock starts: its import is no step's time
+        self._last_logged = (time.time(), self.start_step)
         self.bar = tqdm(range(self.start_step, self.args.max_iter), initial=self.start_step, total=self.args.max_iter,
                         desc=f"train {self.name}", dynamic_ncols=True, disable=not self.main)
         return self.bar
@@ -411,21 +449,38 @@ class RunFolder:
         if self.main:
             terms = dict(zip(terms, term_values))
             self.bar.set_postfix(loss=f"{value:.4f}", **{k: f"{v:.4g}" for k, v in terms.items()})
+            now = time.time()
             with open(self.log_path, "a") as f:
                 f.write(f"{step},{value:.6f},{' '.join(f'{k}={v:.6f}' for k, v in terms.items())},"
-                        f"{time.time() - self.t_start:.1f}\n")
+                        f"{now - self.t_start:.1f}\n")
+            board = self.board()
+            if board is not None:  # the same numbers at the same steps as the log
+                board.add_scalar("loss", value, step)
+                for k, v in terms.items():
+                    board.add_scalar(f"loss/{k}", v, step)
+                board.add_scalar("lr", self.state[1].param_groups[0]["lr"], step)
+                if self._last_logged is not None and step > self._last_logged[1]:
+                    then, before = self._last_logged
+                    board.add_scalar("step_time_s", (now - then) / (step - before), step)
+            self._last_logged = (now, step)
 
     def checkpoint_due(self, step):
         """A checkpoint after step `step`: every --save_freq steps and at the end."""
         return due(step, self.args.save_freq) or step == self.args.max_iter
 
     def picture(self, batch, pred, gt, device):
-        """vis/{name}_{step}.png: input | prediction | ground truth of the batch's first example."""
+        """vis/{name}_{step}.png: input | prediction | ground truth of the batch's first example (and the same
+        picture as TensorBoard's image `prediction` at that step)."""
         step = self.completed
+        path = os.path.join(self.dir, "vis", f"{self.name}_{step:06d}.png")
         visualize.save_prediction_panel(
-            os.path.join(self.dir, "vis", f"{self.name}_{step:06d}.png"), batch["images"][0], pred, gt,
+            path, batch["images"][0], pred, gt,
             batch["R"][0].to(device), batch["T"][0].to(device), batch["K"][0].to(device),
             title=f"{self.args.id} step {step}, {batch['model_id'][0]} view {batch['view'][0]}")
+        board = self.board()
+        if board is not None:
+            with Image.open(path) as picture:
+                board.add_image("prediction", np.asarray(picture.convert("RGB")), step, dataformats="HWC")
 
     def save(self, step, ema=None, raw=None):
         """The checkpoint (atomically, rank 0) of the model as it is now, and the loss curve so far. With --ema
@@ -448,10 +503,12 @@ class RunFolder:
         """Around the loop: Ctrl-C or SIGTERM saves the finished steps once (rank 0) and ends every rank with
         KeyboardInterrupt (cli.run: exit code 130). The checkpoint is first written as it is, so a second Ctrl-C
         during the batch norm pass loses nothing; with several processes only this one is left to run that pass
-        (the next save of a resumed run does)."""
+        (the next save of a resumed run does). The TensorBoard files are closed on the way out, whatever ends the
+        loop (first thing on Ctrl-C, so a second one loses none of them)."""
         try:
             yield
         except KeyboardInterrupt:
+            self.close_board()
             if self.bar is not None:
                 self.bar.close()
             if self.main:
@@ -463,10 +520,13 @@ class RunFolder:
                         self.save(self.completed, ema, raw)
                 print(f"saved {self.ckpt_path}; resume with --load_checkpoint", flush=True)
             raise  # no teardown of the process group: the other ranks may be gone already
+        finally:
+            self.close_board()
 
     def finish(self):
         """The one-line speed summary; returns the checkpoint's path (the loop saved it at its last step)."""
         self.bar.close()
+        self.close_board()  # before os._exit below, which would skip the writer's own flush at exit
         elapsed = time.time() - self.t_start
         steps_run = self.args.max_iter - self.start_step
         self.say(f"{steps_run} steps in {elapsed:.0f} s ({steps_run / max(elapsed, 1e-9):.2f} it/s)")

@@ -13,13 +13,19 @@ SECTIONS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3.1"
 
 
 class Links(HTMLParser):
+    """Every file the page loads or links (src, href, and the 3D views' data-src), its in-page anchors and ids."""
+
     def __init__(self):
         super().__init__()
-        self.links, self.headings, self._in_h2 = [], [], False
+        self.links, self.anchors, self.ids, self.headings, self._in_h2 = [], [], set(), [], False
 
     def handle_starttag(self, tag, attrs):
         self._in_h2 = tag == "h2"
-        self.links += [v for k, v in attrs if k in ("src", "href")]
+        for k, v in attrs:
+            if k in ("src", "href", "data-src"):
+                (self.anchors if v.startswith("#") else self.links).append(v)
+            elif k == "id":
+                self.ids.add(v)
 
     def handle_data(self, data):
         if self._in_h2:
@@ -44,7 +50,13 @@ def test_every_section_is_on_the_page_with_existing_pictures(report):
     assert page.links, "no pictures on the page"
     for link in page.links:
         assert not os.path.isabs(link) and "://" not in link, link  # opens offline from the folder
-        assert (out / link).is_file(), link
+        assert (out / link).resolve().is_relative_to(out.resolve()) and (out / link).is_file(), link
+    assert page.anchors and all(a[1:] in page.ids for a in page.anchors)  # the contents lead to the sections
+    # The 3D views: plotly from the folder, one data file per evaluated model, every one of them on the page.
+    assert "js/plotly.min.js" in page.links and (out / "js" / "plotly.min.js").stat().st_size > 1_000_000
+    assert {f"view3d/{p.name}" for p in (out / "view3d").iterdir()} <= set(page.links)
+    assert {"view3d/q2_vox.js", "view3d/q2_point.js", "view3d/q2_mesh.js", "view3d/q3_implicit_occupancy_32.js",
+            "view3d/q3_parametric_parametric_mesh.js"} <= set(page.links)
     md = (out / "report.md").read_text()
     assert all(f"## {s} " in md for s in SECTIONS)
     # 3.1 shows the occupancy surface its headline row scores: cut at the val isovalue (the default), not at 0.5.
@@ -89,3 +101,24 @@ def test_every_writeup_command_of_sections_1_to_3_ran_as_typed(report):
         assert any(re.match(pattern, s["typed"]) for s in stages), cmd  # the command as typed, whole
     for s in stages:  # and what ran is it followed by the budget's flags, which the page shows apart
         assert s["cmd"] == f"{s['typed']} {s['budget']}".rstrip() and re.fullmatch(r"(--\w+ \S+ ?)*", s["budget"])
+
+
+def test_the_3d_data_on_the_page_is_the_saved_prediction_and_ground_truth(report):
+    """The data file of a view holds the shapes the evaluator saved (a tiny run's meshes are under the budgets, so
+    nothing is decimated: the same numbers, rounded to 4 decimals) and the best, median and worst by F1@0.05."""
+    import numpy as np
+
+    out, _ = report
+    text = (out / "view3d" / "q2_mesh.js").read_text()
+    data = json.loads(text[text.index("] = ") + 4:].rstrip().rstrip(";"))
+    metrics = json.load(open(out / "test_outputs" / "q2" / "metrics_mesh.json"))
+    with np.load(out / "test_outputs" / "q2" / "shapes_mesh.npz") as z:
+        for k, ex in enumerate(data["examples"]):
+            assert ex["index"] == z["index"][k] and ex["f1"] == metrics["per_example_f1@0.05"][ex["index"]]
+            for side, prefix in (("pred", f"pred{k}"), ("gt", f"gt{k}")):
+                verts = np.stack([ex[side]["x"], ex[side]["y"], ex[side]["z"]], 1)  # (V, 3)
+                assert np.abs(verts - z[f"{prefix}_verts"]).max() <= 0.5e-4
+                assert np.array_equal(np.stack([ex[side]["i"], ex[side]["j"], ex[side]["k"]], 1), z[f"{prefix}_faces"])
+    f1 = metrics["per_example_f1@0.05"]
+    by_role = {role: ex["f1"] for ex in data["examples"] for role in ex["role"].split("/")}  # "best/median": 1-2 chairs
+    assert by_role["best"] == max(f1) and by_role["worst"] == min(f1) and "median" in by_role
