@@ -264,8 +264,8 @@ def contents(blocks):
     return [(b[1], anchor(b[1])) for b in blocks if b[0] == "h2"]
 
 
-def render_html(blocks, head=""):
-    """The page; head: what goes into <head> besides the title and style (the 3D views' plotly script)."""
+def render_html(blocks, scripts=""):
+    """The page; scripts: what goes into <head> besides the title and style (the 3D views' plotly script)."""
     body = []
     for block in blocks:
         kind = block[0]
@@ -301,7 +301,7 @@ def render_html(blocks, head=""):
              ".view3d{border:1px solid #ddd;margin:.6em 0}.view3d-bar{padding:.3em}.view3d-note{color:#666;font-size:.85em;"
              "margin-left:.6em}.figs img{width:100%;border:1px solid #ddd}h2{border-bottom:1px solid #ddd;margin-top:2em}")
     return (f"<!doctype html><html><head><meta charset=utf-8><title>Single view to 3D: report</title><style>{style}</style>"
-            f"{head}</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+            f"{scripts}</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 def render_md(blocks, pictures=True):
@@ -335,8 +335,8 @@ def write_page(out, state, info):
     returns the paths of the first two."""
     blocks = sections(out, state, info)
     page, md = os.path.join(out, "index.html"), os.path.join(out, "report.md")
-    head = view3d.plotly_script_tag(out) if any(b[0] == "html" for b in blocks) else ""
-    atomic_write(page, lambda tmp: open(tmp, "w").write(render_html(blocks, head)))
+    scripts = view3d.plotly_script_tag(out) if any(b[0] == "html" for b in blocks) else ""
+    atomic_write(page, lambda tmp: open(tmp, "w").write(render_html(blocks, scripts)))
     atomic_write(md, lambda tmp: open(tmp, "w").write(render_md(blocks)))
     atomic_write(os.path.join(out, "tables.md"), lambda tmp: open(tmp, "w").write(render_md(blocks, pictures=False)))
     return page, md
