@@ -15,7 +15,7 @@ class InputError(ValueError):
 
 
 def run(entry, *args):
-    """entry(*args), as a script's `__main__` calls it: `sys.exit(cli.run(main, args))`. Returns the exit code for
+    """entry(*args), as a script's main guard calls it: `sys.exit(cli.run(main, args))`. Returns the exit code for
     the script to end with: 0; 1 after printing an InputError as one line, "error: <message>", on stderr (no
     traceback); 130 on Ctrl-C (KeyboardInterrupt, after whatever saving the entry point did on its way out), the
     shell's code for SIGINT. The script, not this module, ends the process."""
