@@ -132,7 +132,7 @@ def evaluate(predict, loader, device, vis_dir=None, vis_freq=0, title=""):
             points, lengths, normals, shapes, volume = predict(batch, seen)
             near = nearest_neighbours(points, lengths, batch["points"].to(device))
             scores = f1_at(near)
-            gt_normals = batch["normals"].to(device) if "normals" in batch else None
+            gt_normals = batch["normals"].to(device) if "normals" in batch else None  # R2N2(return_normals=True)
             published = protocol_scores(near, longest_edges(batch["verts"]), normals, gt_normals)
         flat = {f"{name}/{key}": value for name, numbers in published.items() for key, value in numbers.items()}
         for key, value in {**scores, **volume, **flat, "n_pred_points": lengths}.items():
@@ -290,7 +290,8 @@ def iso_shift(isovalue):
 
 def split_loader(args, split, load_feat):
     """A split in a fixed order (one view per chair unless --all_views) and its loader."""
-    dataset = R2N2(split, args.dataset_dir, views="all" if args.all_views else "one", return_feats=load_feat)
+    dataset = R2N2(split, args.dataset_dir, views="all" if args.all_views else "one", return_feats=load_feat,
+                   return_normals=True)
     return dataset, DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
                                collate_fn=collate_batched_R2N2)
 

@@ -461,17 +461,20 @@ class R2N2(Dataset):
         views: "all" (every view the split lists) or "one" (one view per model, the model's
             (index mod #views)-th listed view, so a test split covers all azimuths reproducibly).
         return_feats: also return the precomputed 512-d encoder feature of the view (feats.npy).
+        return_normals: also return the outward normals at the surface points (the evaluators' normal
+            consistency; training does not read them, so its batches do not carry 120 KB more per item).
         n_points: how many ground-truth surface points are cached per model.
 
     Each item is a dict:
         images (137, 137, 3) float in [0, 1]; R (3, 3), T (3,), K (4, 4): the view's BlenderCamera;
         voxels (32, 32, 32) float {0, 1} in the frame of utils_vox (axes z, y, x, cube [-0.5, 0.5]^3);
-        points (n_points, 3) samples of the mesh's outer surface, normals (n_points, 3) the outward unit
-        normal at each (normal consistency); verts (V, 3), faces (F, 3) the mesh;
-        model_id, view, model_index; feats (512,) when asked for.
+        points (n_points, 3) samples of the mesh's outer surface; verts (V, 3), faces (F, 3) the mesh;
+        model_id, view, model_index; feats (512,) and normals (n_points, 3), the outward unit normal at each
+        point, when asked for.
     """
 
-    def __init__(self, split, dataset_dir=None, views="all", return_feats=False, n_points=N_EVAL_POINTS):
+    def __init__(self, split, dataset_dir=None, views="all", return_feats=False, n_points=N_EVAL_POINTS,
+                 return_normals=False):
         if views not in ("all", "one"):
             raise ValueError(f"views must be 'all' or 'one', not {views!r}")
         self.dataset_dir = resolve_dataset_dir(dataset_dir)
@@ -487,6 +490,7 @@ class R2N2(Dataset):
         self.images = load("images", "r")
         self.points = load("points", "r")
         self.normals = load("normals", "r")
+        self.return_normals = return_normals
         self.R, self.T = torch.from_numpy(load("R")), torch.from_numpy(load("T"))
         self.item_model, self.item_view = load("item_model"), load("item_view")
         self.feats = _gather_feats(self.dataset_dir, cache, self.model_ids, self.item_model, self.item_view) \
@@ -523,12 +527,13 @@ class R2N2(Dataset):
             "R": self.R[i], "T": self.T[i], "K": BLENDER_K,
             "voxels": self.voxel_grid(m),
             "points": torch.from_numpy(np.array(self.points[m])),
-            "normals": torch.from_numpy(np.array(self.normals[m])),
             "verts": verts, "faces": faces,
             "model_id": self.model_ids[m], "view": int(self.item_view[i]), "model_index": m,
         }
         if self.feats is not None:
             item["feats"] = torch.from_numpy(np.array(self.feats[i]))
+        if self.return_normals:
+            item["normals"] = torch.from_numpy(np.array(self.normals[m]))
         return item
 
 

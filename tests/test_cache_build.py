@@ -172,7 +172,8 @@ def test_normals_are_cached_unit_and_outward(dataset, reference, monkeypatch):
     mesh as written (clean, outward-facing chairs) is about 0 just off the point along it and about 1 against it."""
     import igl
 
-    ds = build(monkeypatch, dataset, os.path.dirname(reference))  # the reference cache, loaded
+    ds = build(monkeypatch, dataset, os.path.dirname(reference), return_normals=True)  # the reference cache, loaded
+    assert "normals" not in build(monkeypatch, dataset, os.path.dirname(reference))[5]  # training's items: none
     item = ds[5]
     assert item["normals"].shape == (N_POINTS, 3) and item["normals"].dtype == torch.float32
     batch = r2n2_custom.collate_batched_R2N2([ds[i] for i in range(3)])
@@ -286,11 +287,11 @@ def test_bad_models_are_skipped_by_name(tiny_dataset, tmp_path, monkeypatch, cap
     data = copy_dataset(clean, tmp_path / "broken")
     bad = break_models(data, ids[1:7])
     good = [m for m in ids if m not in bad]
-    ref = build(monkeypatch, clean, tmp_path / "clean_cache")
+    ref = build(monkeypatch, clean, tmp_path / "clean_cache", return_normals=True)
     capfd.readouterr()
 
     monkeypatch.setenv("R2N2_MAX_SKIPPED", "0.65")
-    ds = build(monkeypatch, data, tmp_path / "cache", workers=2)
+    ds = build(monkeypatch, data, tmp_path / "cache", workers=2, return_normals=True)
     err = capfd.readouterr().err
     assert "Traceback" not in err, err
     lines = err.replace("\r", "\n").splitlines()

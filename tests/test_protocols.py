@@ -544,9 +544,10 @@ def test_the_ground_truth_scores_high_under_every_protocol(tiny_dataset):
     """A fresh sample of the ground truth's outer surface (outward normals) scored against the cached one: near
     perfect under every protocol. The ground-truth mesh itself, hidden contact faces included, loses points
     far from the outer surface (75 % F1@0.1 on one test chair), so only its coarse thresholds are near 100."""
-    ds = R2N2("test", tiny_dataset, views="one")
+    ds = R2N2("test", tiny_dataset, views="one", return_normals=True)  # as evaluation.split_loader reads it
     loader = torch.utils.data.DataLoader(ds, batch_size=4, collate_fn=collate_batched_R2N2)
     has_normals = "normals" in next(iter(loader))
+    assert has_normals
 
     def gt_outer_surface(batch, first):
         sampled = [outer_surface_points(v, f, 10000, seed=999 + first + i, return_normals=True)
