@@ -22,7 +22,7 @@ outputs a training chair. Writes into {output_dir}/{id}/ (id "baselines" by defa
                           chair outside the shortlist can be missed: the oracle is a lower bound of the
                           exhaustive one (--shortlist with the number of training chairs makes it exhaustive).
   metrics_retrieval.json  with --checkpoint_path (any trained model with an image encoder, not --load_feat):
-                          the training chair whose image feature (model.encode, every view of every training
+                          the training chair whose image feature (model.encoder, every view of every training
                           chair, so a test view can meet a training view from a similar angle) is nearest to
                           the test image's feature by cosine similarity: ResNet features after ReLU and
                           pooling differ in overall scale with the object's size and contrast, which says
@@ -247,11 +247,11 @@ def main(args):
     retrieved = None
     if model is not None:
         t0 = time.time()
-        retrieved = retrieval_choice(model.encode, train, loader, args, device)
+        retrieved = retrieval_choice(model.encoder, train, loader, args, device)
         print(f"retrieval: features in {time.time() - t0:.0f} s")
         run_baseline("retrieval", fixed_predict(train, retrieved, device, gt_cache), loader, train, retrieved, out_dir, vis_dir,
                      args, dataset, device, {"checkpoint": os.path.abspath(args.checkpoint_path), "step": ckpt["step"],
-                                             "feature": "model.encode, cosine, every view of every training chair"})
+                                             "feature": "model.encoder, cosine, every view of every training chair"})
 
     t0 = time.time()
     shortlist = oracle_shortlist(train_points, test_points, args.subsample, min(args.shortlist, len(train.model_ids)))

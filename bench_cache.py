@@ -24,8 +24,9 @@ import numpy as np
 import torch
 
 import cli
-from r2n2_custom import R2N2, STAGES
-from synthetic_dataset import build_dataset
+from r2n2_cache import STAGES
+from r2n2_custom import R2N2
+from synthetic.dataset import build_dataset
 
 
 def build_split(data, workers):

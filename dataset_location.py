@@ -39,7 +39,7 @@ def resolve_dataset_dir(dataset_dir=None, build_if_missing=True):
     if not os.path.isfile(os.path.join(EMBEDDED_DATASET, SPLITS_FILE)):
         if not build_if_missing:
             raise InputError(f"the embedded dataset {EMBEDDED_DATASET} is not built; run `make data`")
-        from synthetic_dataset import build_dataset
+        from synthetic.dataset import build_dataset
 
         print(f"Building the embedded chair dataset in {EMBEDDED_DATASET} (once: 3-10 minutes on 2 CPU cores; "
               "`make data` does the same)")

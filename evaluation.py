@@ -1,6 +1,6 @@
 """How every model is scored: its predictions through representations.prediction_points, the evaluation loop,
 the volumetric IoU, the isovalue chosen on val (results.py writes and compares the metrics files), and the shapes
-of a few scored chairs kept for the report page's 3D views (save_shapes; view3d.py draws them).
+of a few scored chairs kept for the report page's 3D views (save_shapes; page/view3d.py draws them).
 
 eval_model.py (voxels, points, meshes), eval_q3.py (implicit, parametric), baselines and gradcam.py
 all score through these functions, so every number in a table is measured the same way: points on
@@ -57,9 +57,10 @@ def check_eval_args(args):
 def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, isovalue=0.5, with_iou=True):
     """The predict(batch, first_index) function `evaluate` calls, for any model of the repo.
 
-    model: SingleViewto3D (kind vox, point or mesh), OccupancyNetwork (kind vox: its logits on the
-    eval_res^3 voxel centres, queried `chunk` points at a time) or ParametricNetwork (kind point: the
-    regular UV grid of about n_points points; kind mesh: that grid triangulated), in eval mode.
+    model: any network, through the interface model.ImageConditioned declares: SingleViewto3D (kind vox, point
+    or mesh), OccupancyNetwork (kind vox: its logits on the eval_res^3 voxel centres, queried `chunk` points at a
+    time) or ParametricNetwork (kind point: the regular UV grid of about n_points points; kind mesh: that grid
+    triangulated), in eval mode.
     Voxel and occupancy logits are cut at `isovalue`. Returns (points (B, N, 3), lengths (B,), normals (B, N, 3)
     or None, shapes, volume) where shapes[i] is example i's prediction as a (kind, shape) pair for
     visualize.render_shape and volume is volume_scores' IoUs for the models with an inside (voxels, occupancy)
@@ -69,14 +70,14 @@ def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, i
     level = REPRESENTATIONS[kind].level  # logits cut at the isovalue
 
     def predict(batch, first_index):
-        feat = model.encode_batch(batch, device)  # (B, C), or more (OccupancyNetwork.encode)
-        pred = model.prediction(feat, kind, eval_res, n_points, chunk)  # (B, R, R, R) logits, (B, N, 3) or Meshes
+        enc = model.encode_batch(batch, device)  # Encoding: the (B, C) feature [, maps and view]
+        pred = model.prediction(enc, kind, eval_res, n_points, chunk)  # (B, R, R, R) logits, (B, N, 3) or Meshes
         volume = {}
         if level:
             pred = pred - shift  # 0 at the isovalue
             if with_iou:
-                grid = pred if eval_res == VOX_SIZE else model.prediction(feat, kind, VOX_SIZE, n_points, chunk) - shift  # (B, 32, 32, 32)
-                volume = volume_scores(lambda pts: model.occupied(feat, pred, pts, shift, chunk), grid > 0, batch,
+                grid = pred if eval_res == VOX_SIZE else model.prediction(enc, kind, VOX_SIZE, n_points, chunk) - shift  # (B, 32, 32, 32)
+                volume = volume_scores(lambda pts: model.occupied(enc, pred, pts, shift, chunk), grid > 0, batch,
                                        first_index, device)
         points, lengths, normals = prediction_points(pred, kind, first_index)
         return points, lengths, normals, [pred_shape(pred, i, kind) for i in range(len(lengths))], volume
@@ -244,8 +245,8 @@ def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=655
     sums, seen = dict.fromkeys(ISO_CANDIDATES, 0.0), 0
     for batch in tqdm(loader, desc="val isovalues", dynamic_ncols=True):
         with torch.no_grad():
-            feat = model.encode_batch(batch, device)  # (B, C), or more (OccupancyNetwork.encode)
-            logits = model.grid_logits(feat, eval_res, chunk)  # (B, R, R, R)
+            enc = model.encode_batch(batch, device)  # Encoding: the (B, C) feature [, maps and view]
+            logits = model.grid_logits(enc, eval_res, chunk)  # (B, R, R, R)
             gt = batch["points"].to(device)  # (B, P, 3)
             for t in ISO_CANDIDATES:
                 points, lengths, _ = prediction_points(logits - iso_shift(t), kind, seen)

@@ -6,8 +6,8 @@
     python make_synthetic_dataset.py --out data/r2n2_messy --shapenet_like      # ShapeNet-like model.obj files
     python make_synthetic_dataset.py --out /tmp/messy --num_models 10 --views 4 --shapenet_like --faces 30000
 
-The chairs come from synthetic_chairs.py, the files (meshes, renderings, binvox, splits) from
-synthetic_dataset.py, which describes the layout. --shapenet_like writes each model.obj as shapenet_like.py
+The chairs come from synthetic/chairs.py, the files (meshes, renderings, binvox, splits) from
+synthetic/dataset.py, which describes the layout. --shapenet_like writes each model.obj as synthetic/shapenet_like.py
 does (10k-100k faces, ShapeNet's mess, mess.json beside families.json); every other file is the same as
 without it, so a loader or metric can be tried on messy meshes of the very same chairs.
 """
@@ -16,7 +16,7 @@ import sys
 import time
 
 import cli
-from synthetic_dataset import build_dataset
+from synthetic.dataset import build_dataset
 
 
 def main():

@@ -87,9 +87,28 @@ def fourier_features(x, freqs):
     return torch.cat([x, angles.sin().flatten(-2), angles.cos().flatten(-2)], dim=-1)
 
 
+@dataclasses.dataclass
+class Encoding:
+    """What the encoder gives a decoder. Every decoder reads the global feature; a pixel-aligned one (the occupancy
+    network's pixel decoder, the parametric network's PixelRefine) also reads the image and the encoder's early maps
+    where the view's camera sees each point, so for it the encoding carries those and the camera."""
+    feat: torch.Tensor  # (B, C)
+    maps: list = None  # [image (B, 3, 137, 137), layer1 (B, 64, 35, 35), layer2 (B, 128, 18, 18)] (ImageEncoder)
+    view: torch.Tensor = None  # (B, 4, 4) world -> clip matrix (view_matrix)
+
+
 class ImageConditioned(nn.Module):
     """The common front of every model: an ImageEncoder (its weights as `pretrained` says), or none when the
-    network reads precomputed features (ModelArgs.load_feat)."""
+    network reads precomputed features (ModelArgs.load_feat).
+
+    It is also the interface the evaluators (evaluation.py) rely on, for every kind alike:
+        encode_batch(batch, device) -> Encoding             the encoder's part, once per batch
+        prediction(enc, kind, eval_res, n_points, chunk)    what is scored: (B, R, R, R) logits, (B, N, 3) points or Meshes
+        occupied(enc, logits, points, shift, chunk)         (B, Q) inside-or-not at points (the volumetric IoU)
+        grid_logits(enc, res, chunk)                        (B, res, res, res) logits (the isovalue chosen on val)
+    A kind that has no volume (point, mesh, parametric) does not answer the last two.
+    """
+    pixel_aligned = False  # the decoder reads the image at each point's pixel: encode keeps the maps and the view
 
     def __init__(self, cfg, pretrained="no"):
         super().__init__()
@@ -98,14 +117,31 @@ class ImageConditioned(nn.Module):
         self.feat_dim = ARCHS[cfg.arch]
         self.encoder = None if self.load_feat else ImageEncoder(cfg.arch, pretrained)
 
-    def encode(self, images_or_feats):
-        """(B, 137, 137, 3) images, or (B, C) features with --load_feat -> (B, C)."""
-        return images_or_feats if self.encoder is None else self.encoder(images_or_feats)
+    def encode(self, images_or_feats, view=None):
+        """(B, 137, 137, 3) images, or (B, C) features with --load_feat [, (B, 4, 4) view_matrix, which a
+        pixel-aligned decoder needs] -> Encoding."""
+        if self.encoder is None:
+            return Encoding(images_or_feats)
+        if not self.pixel_aligned:
+            return Encoding(self.encoder(images_or_feats))
+        if view is None:
+            raise ValueError("a pixel-aligned decoder needs each view's camera (model.view_matrix)")
+        feat, maps = self.encoder(images_or_feats, maps=True)
+        return Encoding(feat, maps, view)
 
     def encode_batch(self, batch, device):
-        """What the decoder reads of a loader batch: encode(model_input(...)), or more for a model that sees
-        the camera (OccupancyNetwork with the pixel decoder)."""
-        return self.encode(model_input(batch, self.load_feat, device))
+        """The Encoding of a loader batch: its images (or features) and, for a pixel-aligned decoder, its cameras."""
+        view = view_matrix(batch, device) if self.pixel_aligned else None
+        return self.encode(model_input(batch, self.load_feat, device), view)
+
+    def prediction(self, enc, kind, eval_res=32, n_points=None, chunk=None):
+        raise NotImplementedError
+
+    def occupied(self, enc, logits, points, shift=0.0, chunk=None):
+        raise NotImplementedError(f"a {self.cfg.kind} model has no volume")
+
+    def grid_logits(self, enc, res=32, chunk=None):
+        raise NotImplementedError(f"a {self.cfg.kind} model has no volume")
 
 
 class VoxelDecoder(nn.Module):
@@ -181,22 +217,26 @@ class SingleViewto3D(ImageConditioned):
 
     def forward(self, images_or_feats):
         """(B, 137, 137, 3) images, or (B, 512) features with --load_feat -> the decoder's output."""
-        return self.decoder(self.encode(images_or_feats))
+        return self.decoder(self.encode(images_or_feats).feat)
 
-    def grid_logits(self, feat, res=32, chunk=None):
-        """The voxel decoder's (B, 32, 32, 32) logits from encode's feature: what OccupancyNetwork.grid_logits
-        gives at res 32, so the evaluators cut and score both alike."""
+    def grid_logits(self, enc, res=32, chunk=None):
+        """The voxel decoder's (B, 32, 32, 32) logits: what OccupancyNetwork.grid_logits gives at res 32, so the
+        evaluators cut and score both alike."""
+        if self.cfg.kind != "vox":
+            return super().grid_logits(enc, res, chunk)
         if res != 32:
             raise ValueError(f"the voxel decoder predicts a 32^3 grid, not {res}^3")
-        return self.decoder(feat)
+        return self.decoder(enc.feat)
 
-    def prediction(self, feat, kind, eval_res=32, n_points=None, chunk=None):
-        """What the evaluators score, from encode's feature: the decoder's output (its own representation)."""
-        return self.decoder(feat)
+    def prediction(self, enc, kind, eval_res=32, n_points=None, chunk=None):
+        """What the evaluators score: the decoder's output (its own representation)."""
+        return self.decoder(enc.feat)
 
-    def occupied(self, feat, logits, points, shift=0.0, chunk=None):
+    def occupied(self, enc, logits, points, shift=0.0, chunk=None):
         """(B, Q) booleans: inside the surface of the (B, 32, 32, 32) logits (already less the isovalue's logit,
         `shift`) at (B, Q, 3) points, by trilinear interpolation: the shape marching cubes extracts."""
+        if self.cfg.kind != "vox":
+            return super().occupied(enc, logits, points, shift, chunk)
         return grid_probability(torch.sigmoid(logits), points) > 0.5
 
 
@@ -259,9 +299,9 @@ class SimpleOccupancyDecoder(nn.Module):
             layers += [nn.ReLU(), nn.Linear(hidden, hidden)]
         self.mlp = nn.Sequential(*layers, nn.ReLU(), nn.Linear(hidden, 1))
 
-    def condition(self, feat):
-        """(B, C) -> (B, H): what every query of the image reads."""
-        return self.feat_proj(feat)
+    def condition(self, enc):
+        """Encoding -> (B, H): what every query of the image reads."""
+        return self.feat_proj(enc.feat)
 
     def decode(self, points, cond):
         h = self.point_proj(fourier_features(points, self.freqs)) + cond[:, None]  # (B, Q, H)
@@ -317,8 +357,8 @@ class CBNOccupancyDecoder(nn.Module):
         self.bn = ConditionalBatchNorm1d(in_dim, hidden)
         self.fc_out = nn.Conv1d(hidden, 1, 1)
 
-    def condition(self, feat):
-        return feat  # every block predicts its own scale and shift from it
+    def condition(self, enc):
+        return enc.feat  # every block predicts its own scale and shift from it
 
     def decode(self, points, feat):
         x = self.fc_p(points.transpose(1, 2))  # (B, H, Q)
@@ -357,9 +397,9 @@ class GridOccupancyDecoder(nn.Module):
         self.mlp = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
                                  nn.Linear(hidden, 1))
 
-    def condition(self, feat):
-        """(B, C) -> (B, K, 32, 32, 32) features, axes (z, y, x) as the voxels of utils_vox."""
-        return self.up(self.stem(feat).view(-1, 128, 4, 4, 4))
+    def condition(self, enc):
+        """Encoding -> (B, K, 32, 32, 32) features from its (B, C) feature, axes (z, y, x) as the voxels of utils_vox."""
+        return self.up(self.stem(enc.feat).view(-1, 128, 4, 4, 4))
 
     def decode(self, points, volume):
         return self.mlp(self.hidden(points, volume))[..., 0]  # (B, Q)
@@ -392,9 +432,8 @@ class PixelOccupancyDecoder(GridOccupancyDecoder):
         super().__init__(in_dim, channels, hidden, n_freqs)
         self.pixel_proj = nn.Linear(sum(map_dims), hidden)
 
-    def condition(self, encoded):
-        feat, maps, view = encoded
-        return super().condition(feat), maps, view
+    def condition(self, enc):
+        return super().condition(enc), enc.maps, enc.view
 
     def decode(self, points, cond):
         volume, maps, view = cond
@@ -420,19 +459,9 @@ class OccupancyNetwork(ImageConditioned):
             raise ValueError("the pixel decoder samples the images themselves, not precomputed features")
         self.decoder = OCCUPANCY_DECODERS[cfg.decoder](cfg, self.feat_dim)
 
-    def encode(self, images_or_feats, view=None):
-        """As ImageConditioned.encode; the pixel decoder also keeps the early feature maps and the (B, 4, 4)
-        view_matrix: (feature (B, C), maps, view). Whatever it returns is the `feat` of query_logits."""
-        if not isinstance(self.decoder, PixelOccupancyDecoder):
-            return super().encode(images_or_feats)
-        if view is None:
-            raise ValueError("the pixel decoder needs each view's camera (model.view_matrix)")
-        return (*self.encoder(images_or_feats, maps=True), view)
-
-    def encode_batch(self, batch, device):
-        if not isinstance(self.decoder, PixelOccupancyDecoder):
-            return super().encode_batch(batch, device)
-        return self.encode(model_input(batch, self.load_feat, device), view_matrix(batch, device))
+    @property
+    def pixel_aligned(self):
+        return isinstance(self.decoder, PixelOccupancyDecoder)
 
     def forward(self, images_or_feats, points, view=None, with_voxels=False):
         """(B, 137, 137, 3) images or (B, C) features, (B, Q, 3) points [, (B, 4, 4) view_matrix for the pixel
@@ -444,32 +473,31 @@ class OccupancyNetwork(ImageConditioned):
             return logits
         return logits, (self.decoder.voxel_logits(cond) if hasattr(self.decoder, "voxel_logits") else None)
 
-    def query_logits(self, feat, points, chunk=65536):
-        """feat of encode, (B, Q, 3) points -> (B, Q) logits, at most `chunk` points (over the whole batch)
-        through the decoder at once, so memory stays bounded however many points are asked."""
-        cond = self.decoder.condition(feat)  # once, whatever the number of chunks
+    def query_logits(self, enc, points, chunk=65536):
+        """Encoding, (B, Q, 3) points -> (B, Q) logits, at most `chunk` points (over the whole batch) through the
+        decoder at once, so memory stays bounded however many points are asked."""
+        cond = self.decoder.condition(enc)  # once, whatever the number of chunks
         per_chunk = max(1, chunk // points.shape[0])
         return torch.cat([self.decoder.decode(points[:, i:i + per_chunk], cond) for i in range(0, points.shape[1], per_chunk)], 1)
 
-    def prediction(self, feat, kind, eval_res=32, n_points=None, chunk=65536):
-        """What the evaluators score, from encode's feature: the (B, R, R, R) logits on the eval_res^3 grid."""
-        return self.grid_logits(feat, eval_res, chunk)
+    def prediction(self, enc, kind, eval_res=32, n_points=None, chunk=65536):
+        """What the evaluators score: the (B, R, R, R) logits on the eval_res^3 grid."""
+        return self.grid_logits(enc, eval_res, chunk)
 
-    def occupied(self, feat, logits, points, shift=0.0, chunk=65536):
+    def occupied(self, enc, logits, points, shift=0.0, chunk=65536):
         """(B, Q) booleans: the field, less the isovalue's logit `shift`, above 0 at (B, Q, 3) points (queried
         directly; `logits`, the grid, is not needed)."""
-        return self.query_logits(feat, points, chunk) - shift > 0
+        return self.query_logits(enc, points, chunk) - shift > 0
 
-    def grid_logits(self, feat, res, chunk=65536):
-        """Logits on the res^3 voxel centres of the canonical cube: feat of encode -> (B, res, res, res).
+    def grid_logits(self, enc, res=32, chunk=65536):
+        """Logits on the res^3 voxel centres of the canonical cube: Encoding -> (B, res, res, res).
 
         The grid is in the voxel frame of utils_vox (axes z, y, x), so utils_vox.voxels_to_meshes and
         evaluation.prediction_points read it like a voxel prediction.
         """
-        first = feat[0] if isinstance(feat, tuple) else feat  # (B, C)
-        b = len(first)
-        centres = voxel_centers(res).to(first.device).reshape(1, -1, 3).expand(b, -1, -1)  # (B, res^3, 3) xyz
-        return self.query_logits(feat, centres, chunk).view(b, res, res, res)
+        b = len(enc.feat)
+        centres = voxel_centers(res).to(enc.feat.device).reshape(1, -1, 3).expand(b, -1, -1)  # (B, res^3, 3) xyz
+        return self.query_logits(enc, centres, chunk).view(b, res, res, res)
 
 
 class AtlasPatch(nn.Module):
@@ -539,39 +567,31 @@ class ParametricNetwork(ImageConditioned):
                 raise ValueError("--refine pixel samples the images themselves, not precomputed features")
             self.refine = PixelRefine(self.feat_dim, map_widths(cfg.arch))
 
-    def encode(self, images_or_feats, view=None):
-        """As ImageConditioned.encode; with refine "pixel" also the early feature maps and the (B, 4, 4)
-        view_matrix: (feature (B, C), maps, view). Whatever it returns is the `feat` of decode and grid_mesh."""
-        if self.refine is None:
-            return super().encode(images_or_feats)
-        if view is None:
-            raise ValueError("--refine pixel needs each view's camera (model.view_matrix)")
-        return (*self.encoder(images_or_feats, maps=True), view)
-
-    def encode_batch(self, batch, device):
-        if self.refine is None:
-            return super().encode_batch(batch, device)
-        return self.encode(model_input(batch, self.load_feat, device), view_matrix(batch, device))
+    @property
+    def pixel_aligned(self):
+        return self.refine is not None
 
     def patch_points(self, feat, uv):
         """(B, C) feature, (n_patches, N, 2) UV points per patch -> (B, n_patches * N, 3), patch by patch."""
         b = feat.shape[0]
         return torch.cat([patch(uv[k].expand(b, -1, -1), feat) for k, patch in enumerate(self.patches)], dim=1)
 
-    def decode(self, feat, uv):
-        """feat of encode, UV points as patch_points -> (B, n_patches * N, 3) surface points (refined, if the
-        network refines)."""
-        coarse = self.patch_points(feat[0] if self.refine else feat, uv)  # (B, P * N, 3)
-        return self.refine(coarse, *feat) if self.refine else coarse
+    def refined(self, coarse, enc):
+        """(B, N, 3) points moved by PixelRefine, when the network refines."""
+        return self.refine(coarse, enc.feat, enc.maps, enc.view) if self.refine else coarse
 
-    def sample(self, feat, n_points, with_coarse=False):
-        """feat of encode -> (B, n_points, 3) points at random UV positions, split evenly over the patches (and
+    def decode(self, enc, uv):
+        """Encoding, UV points as patch_points -> (B, n_patches * N, 3) surface points (refined, if the network
+        refines)."""
+        return self.refined(self.patch_points(enc.feat, uv), enc)  # (B, P * N, 3)
+
+    def sample(self, enc, n_points, with_coarse=False):
+        """Encoding -> (B, n_points, 3) points at random UV positions, split evenly over the patches (and
         with_coarse: the points before refinement, as decode)."""
-        first = feat[0] if self.refine else feat  # (B, C)
-        n = len(self.patches)
-        coarse = torch.cat([patch(torch.rand(len(first), n_points // n + (k < n_points % n), 2, device=first.device), first)
+        feat, n = enc.feat, len(self.patches)  # (B, C)
+        coarse = torch.cat([patch(torch.rand(len(feat), n_points // n + (k < n_points % n), 2, device=feat.device), feat)
                             for k, patch in enumerate(self.patches)], dim=1)  # (B, n_points, 3)
-        points = self.refine(coarse, *feat) if self.refine else coarse
+        points = self.refined(coarse, enc)
         return (points, coarse) if with_coarse else points
 
     def forward(self, images_or_feats, n_points, view=None, with_coarse=False):
@@ -579,27 +599,27 @@ class ParametricNetwork(ImageConditioned):
         3) points at random UV positions (with_coarse: and the points before refinement)."""
         return self.sample(self.encode(images_or_feats, view), n_points, with_coarse)
 
-    def prediction(self, feat, kind, eval_res=None, n_points=1000, chunk=None):
-        """What the evaluators score, from encode's feature: the regular UV grid of about n_points points as
-        points (B, N, 3) for kind "point", triangulated into a Meshes for "mesh"."""
-        verts, faces = self.grid_mesh(feat, n_points)  # (B, V, 3), (F, 3)
+    def prediction(self, enc, kind, eval_res=None, n_points=1000, chunk=None):
+        """What the evaluators score: the regular UV grid of about n_points points as points (B, N, 3) for kind
+        "point", triangulated into a Meshes for "mesh"."""
+        verts, faces = self.grid_mesh(enc, n_points)  # (B, V, 3), (F, 3)
         return verts if kind == "point" else Meshes(list(verts), [faces] * len(verts))
 
     def grid_side(self, n_points):
         """Side g of the regular g x g UV grid per patch whose total g^2 * n_patches is closest to n_points."""
         return max(2, round((n_points / len(self.patches)) ** 0.5))
 
-    def grid_mesh(self, feat, n_points):
+    def grid_mesh(self, enc, n_points):
         """The regular UV grid of every patch, decoded and triangulated.
 
         Returns verts (B, n_patches * g * g, 3) and faces (n_patches * 2 * (g-1)^2, 3), the same faces
         for every example (patch k's vertices are rows k*g*g .. (k+1)*g*g - 1).
         """
         g = self.grid_side(n_points)
-        t = torch.linspace(0.0, 1.0, g, device=(feat[0] if self.refine else feat).device)
+        t = torch.linspace(0.0, 1.0, g, device=enc.feat.device)
         u, v = torch.meshgrid(t, t, indexing="ij")
         uv = torch.stack([u, v], dim=-1).reshape(1, g * g, 2)  # (1, g*g, 2), vertex i*g+j = (t_i, t_j)
-        verts = self.decode(feat, uv.expand(len(self.patches), -1, -1))  # (B, P*g*g, 3)
+        verts = self.decode(enc, uv.expand(len(self.patches), -1, -1))  # (B, P*g*g, 3)
         i, j = torch.meshgrid(torch.arange(g - 1, device=t.device), torch.arange(g - 1, device=t.device),
                               indexing="ij")
         v00 = (i * g + j).reshape(-1)  # (g-1)^2 lower-left corners of the grid cells

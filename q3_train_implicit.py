@@ -34,8 +34,8 @@ from losses import occupancy_loss, voxel_loss
 from model import ModelArgs, build_model, model_input, view_matrix
 from occupancy import NEAR_SIGMA, POOL_SIZE, QueryPool, sample_query_points, training_labels
 from representations import gt_shape
-from training import (RunFolder, add_common_args, autocast, averaged_weights, check_common_args, distribute, due,
-                      float32, grad_scaler, moving_average, precise_bn, setup, train_loader)
+from training import (RunFolder, add_common_args, autocast, check_common_args, distribute, due,
+                      float32, grad_scaler, moving_average, setup, train_loader)
 
 
 def get_args_parser():
@@ -126,9 +126,7 @@ def train(args):
                 model.train()
                 run.picture(batch, ("vox", torch.sigmoid(grid[0])), gt_shape(batch, 0, "mesh"), device)
             if run.checkpoint_due(step + 1):  # every --save_freq steps and at the end
-                with averaged_weights(model, ema) as raw:  # --ema: the checkpoint holds the average
-                    precise_bn(model, bn_pass, args, step + 1)  # batch norm statistics at the weights saved
-                    run.save(step + 1, ema, raw)
+                run.checkpoint(step + 1, ema, bn_pass)  # --ema's average, its batch norm statistics, then the file
     return run.finish()
 
 

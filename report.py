@@ -4,10 +4,11 @@
     python report.py --out report_full --budget full            # the writeup's exact commands (GPU hours)
     python report.py --out /tmp/r --steps 3 --batch_size 2      # a smoke run: every stage, 3 steps each
 
-Each stage is a subprocess of the real script (fit_data.py, train_model.py, eval_model.py, baselines.py,
+Each stage is a process of the real script (fit_data.py, train_model.py, eval_model.py, baselines.py,
 compare.py, gradcam.py, q3_train_implicit.py, q3_train_parametric.py, eval_q3.py) started with the
 writeup's own command line, in the folder --out, so the writeup's relative paths (./output, ./outputs,
-./test_outputs) all land inside it: one folder is one whole reproduction. A budget only appends flags
+./test_outputs) all land inside it: one folder is one whole reproduction. The stages start forked from a process
+that imported torch and PyTorch3D once (launcher.py), each as `python X.py` would run it, 4-5 s sooner. A budget only appends flags
 (--max_iter, --batch_size, --num_workers, --device; --vis_freq so that a few test examples are drawn),
 and the page shows every command exactly as it ran.
 
@@ -20,15 +21,15 @@ import argparse
 import json
 import os
 import shlex
-import subprocess
 import sys
 import time
 
 import cli
 from dataset_location import resolve_dataset_dir
+from launcher import Launcher
 from r2n2_layout import read_split
 from protocols import PROTOCOLS
-from report_page import published_models, writeup_metrics, write_page
+from page.report_page import published_models, writeup_metrics, write_page
 from results import BASELINES as BASELINE_NAMES, METRICS_VERSION, metrics_name
 from runtime import atomic_write, fast_bf16
 
@@ -94,7 +95,7 @@ def get_args_parser():
 
 
 class Stages:
-    """Runs the stages one by one, each a logged subprocess in --out, and remembers what finished.
+    """Runs the stages one by one, each a logged process in --out, and remembers what finished.
 
     stages.json maps a stage name to its command, the files it must leave, its seconds and whether it
     finished; a stage is reused when all three still hold.
@@ -105,6 +106,7 @@ class Stages:
         self.path = os.path.join(out, "stages.json")
         self.state = json.load(open(self.path)) if os.path.isfile(self.path) else {}
         os.makedirs(os.path.join(out, "logs"), exist_ok=True)
+        self.launcher = Launcher()
 
     def run(self, name, cmd, outputs, section, resume_ckpt=None, version=None):
         """Run `cmd` (a command line starting with `python script.py`, or with_flags' pair of the command as typed and
@@ -123,7 +125,7 @@ class Stages:
                 self._save()
             return done
         argv = shlex.split(cmd)
-        argv = [sys.executable, os.path.join(REPO, argv[1])] + argv[2:]
+        argv = [os.path.join(REPO, argv[1])] + argv[2:]
         if resume_ckpt and done.get("cmd") == cmd and os.path.isfile(os.path.join(self.out, resume_ckpt)):
             argv.append("--load_checkpoint")  # an interrupted training continues from its last checkpoint
         self.state[name] = {"cmd": cmd, "typed": typed, "budget": budget, "section": section, "outputs": outputs,
@@ -132,11 +134,10 @@ class Stages:
         print(f"[{self.k}/{self.total}] {name}: {cmd}", flush=True)
         log = os.path.join(self.out, "logs", f"{name}.log")
         t0 = time.time()
-        with open(log, "w") as f:
-            try:
-                code = subprocess.call(argv, cwd=self.out, env=self.env, stdout=f, stderr=subprocess.STDOUT)
-            except KeyboardInterrupt:
-                code = 130
+        try:
+            code = self.launcher.run(argv, self.out, self.env, log)  # stdout and stderr to the log
+        except KeyboardInterrupt:  # the stage had the Ctrl-C too and has ended (a training saved its steps)
+            code = 130
         seconds = time.time() - t0
         if code == 130:
             raise SystemExit(f"\ninterrupted in stage {name}; rerun the same command to continue where it stopped")
@@ -239,6 +240,7 @@ def main(args):
         st.run(f"published_{p}", PUBLISHED.format(files=files, protocol=p), [f"test_outputs/published/protocol_{p}.md"],
                "published", version=METRICS_VERSION)
 
+    st.launcher.close()
     info = {"command": "python " + " ".join(shlex.quote(a) for a in ["report.py"] + sys.argv[1:]), "budget": args.budget, "steps": args.steps, "batch_size": args.batch_size, "device": args.device, "amp": amp,
             "dataset": dataset_dir, "n_test": n_test, "wall_seconds": time.time() - t_start}
     html, md = write_page(out, st.state, info)

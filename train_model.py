@@ -17,8 +17,8 @@ import cli
 from cli import check_at_least
 from model import ModelArgs, build_model, model_input
 from representations import gt_shape, pred_shape, single_view_loss
-from training import (RunFolder, add_common_args, autocast, averaged_weights, check_common_args, distribute, due,
-                      float32, grad_scaler, moving_average, precise_bn, setup, train_loader)
+from training import (RunFolder, add_common_args, autocast, check_common_args, distribute, due,
+                      float32, grad_scaler, moving_average, setup, train_loader)
 
 
 def get_args_parser():
@@ -71,9 +71,7 @@ def train_model(args):
             if run.main and due(step + 1, args.vis_freq):
                 run.picture(batch, pred_shape(pred, 0, args.type), gt_shape(batch, 0, args.type), device)
             if run.checkpoint_due(step + 1):  # every --save_freq steps and at the end
-                with averaged_weights(model, ema) as raw:  # --ema: the checkpoint holds the average
-                    precise_bn(model, bn_pass, args, step + 1)  # batch norm statistics at the weights saved
-                    run.save(step + 1, ema, raw)
+                run.checkpoint(step + 1, ema, bn_pass)  # --ema's average, its batch norm statistics, then the file
     return run.finish()
 
 

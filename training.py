@@ -498,13 +498,26 @@ class RunFolder:
             visualize.save_loss_curve([int(r[0]) for r in rows], [float(r[1]) for r in rows],
                                       os.path.join(self.dir, f"loss_{self.name}.png"), f"{self.args.id}: {self.loss_title}")
 
+    def checkpoint(self, step, ema, bn_pass, interrupted=False):
+        """The checkpoint sequence, the same for the loop's saves and for Ctrl-C's: the weights saved are the moving
+        average (--ema; the training weights go beside them), batch norm statistics are recomputed at those weights
+        (precise_bn), then the file and the loss curve are written (rank 0). Interrupted, the file is first written
+        as it is, so a second Ctrl-C during the batch norm pass loses nothing; with several processes only this one
+        is left to run that pass (the next save of a resumed run does)."""
+        model = self.state[0]
+        with averaged_weights(model, ema) as raw:
+            if interrupted:
+                self.save(step, ema, raw)
+                if self.world > 1 or not bn_batches(model, self.args, step):
+                    return
+            precise_bn(model, bn_pass, self.args, step)
+            self.save(step, ema, raw)
+
     @contextlib.contextmanager
     def saved_on_interrupt(self, ema, bn_pass):
-        """Around the loop: Ctrl-C or SIGTERM saves the finished steps once (rank 0) and ends every rank with
-        KeyboardInterrupt (cli.run: exit code 130). The checkpoint is first written as it is, so a second Ctrl-C
-        during the batch norm pass loses nothing; with several processes only this one is left to run that pass
-        (the next save of a resumed run does). The TensorBoard files are closed on the way out, whatever ends the
-        loop (first thing on Ctrl-C, so a second one loses none of them)."""
+        """Around the loop: Ctrl-C or SIGTERM saves the finished steps once (rank 0, `checkpoint`) and ends every
+        rank with KeyboardInterrupt (cli.run: exit code 130). The TensorBoard files are closed on the way out,
+        whatever ends the loop (first thing on Ctrl-C, so a second one loses none of them)."""
         try:
             yield
         except KeyboardInterrupt:
@@ -513,11 +526,7 @@ class RunFolder:
                 self.bar.close()
             if self.main:
                 print(f"\ninterrupted: saving the checkpoint after {self.completed} steps")
-                with averaged_weights(self.state[0], ema) as raw:
-                    self.save(self.completed, ema, raw)
-                    if self.world == 1 and bn_batches(self.state[0], self.args, self.completed):
-                        precise_bn(self.state[0], bn_pass, self.args, self.completed)
-                        self.save(self.completed, ema, raw)
+                self.checkpoint(self.completed, ema, bn_pass, interrupted=True)
                 print(f"saved {self.ckpt_path}; resume with --load_checkpoint", flush=True)
             raise  # no teardown of the process group: the other ranks may be gone already
         finally:

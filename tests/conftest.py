@@ -1,9 +1,15 @@
 """Shared fixtures and runners: one tiny generated dataset for the whole session (a few seconds to build),
-the writeup's commands (from the repo's own copy, tests/writeup.md), and scripts run as a user runs them."""
+the writeup's commands (from the repo's own copy, tests/writeup.md), and scripts run as a user runs them.
+
+Scripts run through launcher.Launcher: forked from a process that imported torch and PyTorch3D once, each call
+is the script's own process as `python X.py` makes it, at a fork's cost instead of 4-5 s of imports. A test whose
+point is a fresh interpreter (import-time checks, thread counts, torchrun) asks for one: script(..., fresh=True)."""
+import atexit
 import os
 import shlex
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -12,11 +18,17 @@ sys.path.insert(0, REPO)
 os.environ.setdefault("MPLBACKEND", "Agg")
 WRITEUP = os.path.join(REPO, "tests", "writeup.md")
 
+from launcher import Launcher  # noqa: E402 (after the path above)
+
+LAUNCHER = Launcher()
+atexit.register(LAUNCHER.close)
+SHELL_SYNTAX = set("|&;<>()$`*?[]{}~")
+
 
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory):
     """10 chairs x 4 views in the R2N2 layout; splits of 8 / 0-1 / 1-2 chairs."""
-    from synthetic_dataset import build_dataset
+    from synthetic.dataset import build_dataset
 
     out = str(tmp_path_factory.mktemp("data") / "tiny")
     build_dataset(out, num_models=10, views=4, seed=123, workers=1, quiet=True)
@@ -36,16 +48,34 @@ def typed(cmd):
 
 
 def run(cmd, env=None, cwd=None):
-    """Run a shell command line; it must succeed. Returns its stdout."""
-    out = subprocess.run(cmd, shell=True, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
+    """Run a shell command line; it must succeed. Returns its stdout. A plain `python script.py args` line (no
+    shell syntax) goes through the launcher, as the shell would have run it."""
+    words = shlex.split(cmd)
+    if (len(words) > 1 and words[0] == sys.executable and words[1].endswith(".py")
+            and not any(c in SHELL_SYNTAX for c in cmd.replace(sys.executable, ""))):
+        out = launch(words[1:], cwd, env)
+    else:
+        out = subprocess.run(cmd, shell=True, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, f"{cmd}\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}"
     return out.stdout
 
 
-def script(name, *args, cwd=None, env=None):
-    """Run one of the repo's scripts with arguments (no shell); returns the CompletedProcess."""
-    return subprocess.run([sys.executable, os.path.join(REPO, name), *map(str, args)], cwd=cwd or REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+def launch(argv, cwd=None, env=None, timeout=600):
+    """[script path, args...] run as `python script args`, forked from the launcher; a CompletedProcess."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = os.path.join(tmp, "stdout"), os.path.join(tmp, "stderr")
+        code = LAUNCHER.run(argv, cwd or REPO, env, out, err, timeout=timeout, new_group=True)
+        return subprocess.CompletedProcess([sys.executable, *argv], code, open(out).read(), open(err).read())
+
+
+def script(name, *args, cwd=None, env=None, fresh=False):
+    """Run one of the repo's scripts with arguments (no shell); returns the CompletedProcess. fresh: in a new
+    interpreter, for tests of what happens at import or of the process as a whole."""
+    argv = [os.path.join(REPO, name), *map(str, args)]
+    if fresh:
+        return subprocess.run([sys.executable, *argv], cwd=cwd or REPO, env=env, capture_output=True, text=True,
+                              timeout=600)
+    return launch(argv, cwd, env)
 
 
 def script_ok(name, *args, **kw):

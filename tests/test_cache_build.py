@@ -1,4 +1,4 @@
-"""The cache build of r2n2_custom: a pool builds what one process builds, an interrupted build (SIGKILL, Ctrl-C)
+"""The cache build of r2n2_cache.py: a pool builds what one process builds, an interrupted build (SIGKILL, Ctrl-C)
 resumes from its records, bad models are skipped by name, encoder features stay out of the fingerprint, the lock
 lets one process build while another waits, stale folders are cleared, ShapeNet-like meshes go through.
 
@@ -21,6 +21,7 @@ import torch
 from pytorch3d.io import load_obj
 
 import cli
+import r2n2_cache
 import r2n2_custom
 from r2n2_custom import R2N2
 from r2n2_layout import SPLITS_FILE, SYNSET, model_paths, read_png, read_split, view_png
@@ -35,26 +36,27 @@ import hashlib, json, os, sys, time
 cfg = json.loads(sys.argv[1])
 sys.path.insert(0, cfg["repo"])
 import numpy as np
+import r2n2_cache
 import r2n2_custom
 
-real = r2n2_custom._cache_model
+real = r2n2_cache._cache_model
 
 
 def cache_model(m):
     if m in cfg["stall"]:  # junk in this model's rows, then hang: a model cut off mid-write
-        first, end = r2n2_custom._JOB["item_start"][m:m + 2]
-        r2n2_custom._rows("images")[first:end] = 255
-        r2n2_custom._rows("points")[m] = 7.0
-        r2n2_custom._rows("normals")[m] = 7.0
+        first, end = r2n2_cache._JOB["item_start"][m:m + 2]
+        r2n2_cache._rows("images")[first:end] = 255
+        r2n2_cache._rows("points")[m] = 7.0
+        r2n2_cache._rows("normals")[m] = 7.0
         for name in ("images", "points", "normals"):
-            r2n2_custom._rows(name).flush()
+            r2n2_cache._rows(name).flush()
         open(os.path.join(cfg["marks"], f"stalled-{m}-{os.getpid()}"), "w").close()
         time.sleep(300)
     time.sleep(cfg["delay"])
     return real(m)
 
 
-r2n2_custom._cache_model = cache_model
+r2n2_cache._cache_model = cache_model
 if cfg["wait_go"]:  # both processes imported everything: start together
     open(os.path.join(cfg["marks"], f"ready-{os.getpid()}"), "w").close()
     while not os.path.exists(os.path.join(cfg["marks"], "go")):
@@ -190,7 +192,7 @@ def test_normals_are_cached_unit_and_outward(dataset, reference, monkeypatch):
 
 def test_a_cache_of_the_previous_version_is_rebuilt(dataset, reference, tmp_path, monkeypatch, capfd):
     """A version 3 cache (points, no normals) is rebuilt, not loaded: the fingerprint holds CACHE_VERSION."""
-    monkeypatch.setattr(r2n2_custom, "CACHE_VERSION", 3)
+    monkeypatch.setattr(r2n2_cache, "CACHE_VERSION", 3)
     build(monkeypatch, dataset, tmp_path)
     os.remove(tmp_path / "train" / "normals.npy")  # as version 3 wrote it
     monkeypatch.undo()
@@ -215,11 +217,11 @@ def test_resume_after_sigkill(dataset, reference, tmp_path, monkeypatch, capfd):
 
     done = []
 
-    def counting(m, real=r2n2_custom._cache_model):
+    def counting(m, real=r2n2_cache._cache_model):
         done.append(m)
         return real(m)
 
-    monkeypatch.setattr(r2n2_custom, "_cache_model", counting)
+    monkeypatch.setattr(r2n2_cache, "_cache_model", counting)
     build(monkeypatch, dataset, root, workers=1)
     assert done == [3, 4, 5, 6]  # only the models without a record (so the three records were not rewritten)
     assert "resuming the train cache: 3 of 7 models done before" in capfd.readouterr().err
@@ -341,7 +343,7 @@ def test_interrupt_while_assembling_resumes(dataset, reference, tmp_path, monkey
     png = view_png(data, read_split(data, "train")[2][0], 1)
     open(png, "wb").write(b"not a png")
     monkeypatch.setenv("R2N2_MAX_SKIPPED", "0.5")
-    real, calls = r2n2_custom._keep_rows, []
+    real, calls = r2n2_cache._keep_rows, []
 
     def keep_rows(path, rows):  # Ctrl-C once images.npy is rewritten, while points.npy is
         calls.append(path)
@@ -349,10 +351,10 @@ def test_interrupt_while_assembling_resumes(dataset, reference, tmp_path, monkey
             raise KeyboardInterrupt
         real(path, rows)
 
-    monkeypatch.setattr(r2n2_custom, "_keep_rows", keep_rows)
+    monkeypatch.setattr(r2n2_cache, "_keep_rows", keep_rows)
     with pytest.raises(KeyboardInterrupt):
         build(monkeypatch, data, tmp_path / "cache")
-    monkeypatch.setattr(r2n2_custom, "_keep_rows", real)
+    monkeypatch.setattr(r2n2_cache, "_keep_rows", real)
     ds = build(monkeypatch, data, tmp_path / "cache")
     assert len(ds.model_ids) == 6
 
@@ -445,8 +447,8 @@ def duplicate_faces(verts, faces):
 
 
 def test_shapenet_like_meshes_cache_as_written(tmp_path, monkeypatch):
-    import synthetic_dataset
-    from synthetic_chairs import make_chair, normalisation
+    from synthetic import dataset as synthetic_dataset
+    from synthetic.chairs import make_chair, normalisation
 
     data = synthetic_dataset.build_dataset(str(tmp_path / "messy"), num_models=4, views=2, seed=123, workers=1, quiet=True,
                          shapenet_like=True, faces=3000)
@@ -454,12 +456,12 @@ def test_shapenet_like_meshes_cache_as_written(tmp_path, monkeypatch):
     mess = json.load(open(os.path.join(data, "mess.json")))
     stats = {}
 
-    def recording(m, real=r2n2_custom._cache_model):
+    def recording(m, real=r2n2_cache._cache_model):
         out = real(m)
         stats[out[1]] = out[3]
         return out
 
-    monkeypatch.setattr(r2n2_custom, "_cache_model", recording)
+    monkeypatch.setattr(r2n2_cache, "_cache_model", recording)
     ds = build(monkeypatch, data, tmp_path / "cache")
     report = json.load(open(tmp_path / "cache" / "train" / "build_report.json"))
     assert report["skipped"] == {} and ds.model_ids == ids and set(stats) == set(ids)
@@ -497,14 +499,14 @@ def test_unforeseen_failure_of_a_model_is_skipped_by_name(dataset, tmp_path, mon
     exception's type; the split finishes."""
     data = copy_dataset(dataset, tmp_path / "data")
     model_id = read_split(data, "train")[1][0]
-    real, bad_verts = r2n2_custom.canonical_grid_from_binvox, load_obj(model_paths(data, model_id)["obj"])[0]
+    real, bad_verts = r2n2_cache.canonical_grid_from_binvox, load_obj(model_paths(data, model_id)["obj"])[0]
 
     def align(occ, verts):
         if torch.equal(torch.as_tensor(verts), bad_verts):
             raise RuntimeError("something no check foresaw")
         return real(occ, verts)
 
-    monkeypatch.setattr(r2n2_custom, "canonical_grid_from_binvox", align)
+    monkeypatch.setattr(r2n2_cache, "canonical_grid_from_binvox", align)
     monkeypatch.setenv("R2N2_MAX_SKIPPED", "0.5")
     ds = build(monkeypatch, data, tmp_path / "cache")
     err = capfd.readouterr().err

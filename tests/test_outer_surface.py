@@ -11,8 +11,8 @@ from pytorch3d.io import load_obj
 from metrics import f1_scores, sample_surfaces
 from occupancy import winding_number
 from outer_surface import KEEP_BELOW, _resolve_duplicates, outer_surface_points, outer_winding_number, prepare_mesh
-from shapenet_like import messy_obj
-from synthetic_chairs import chair_mesh, make_chair, normalisation
+from synthetic.shapenet_like import messy_obj
+from synthetic.chairs import chair_mesh, make_chair, normalisation
 
 # Embedded chairs (seed 0): a dining chair, wingbacks and a tulip (curved shells made of cells that share
 # sections), an office chair, a cantilever (bent tubes), a stool: 0.1-0.5 of their area buried.

@@ -18,7 +18,7 @@ from checkpoint import save_checkpoint
 from conftest import checkpoint_of, script_fails, script_ok
 from evaluation import evaluate, make_predict
 from losses import chamfer_to_samples, occupancy_loss
-from model import (GridOccupancyDecoder, ModelArgs, OccupancyNetwork, ParametricNetwork, PixelOccupancyDecoder, PixelRefine, model_input,
+from model import (Encoding, GridOccupancyDecoder, ModelArgs, OccupancyNetwork, ParametricNetwork, PixelOccupancyDecoder, PixelRefine, model_input,
                    project, view_matrix)
 from r2n2_custom import R2N2, collate_batched_R2N2
 from r2n2_layout import BLENDER_K
@@ -98,7 +98,7 @@ def test_grid_decoder_reads_its_volume_in_the_voxel_frame(batch):
     torch.manual_seed(0)
     p = torch.rand(len(vox), 3000, 3) - 0.5  # (B, Q, 3)
     assert torch.equal(decoder.decode(p, volume) > 0.5, occupancy.occupancy_labels(vox, p) > 0.5)
-    assert decoder.voxel_logits(decoder.condition(torch.randn(2, 512))).shape == (2, 32, 32, 32)
+    assert decoder.voxel_logits(decoder.condition(Encoding(torch.randn(2, 512)))).shape == (2, 32, 32, 32)
 
 
 def test_view_matrix_projects_as_the_cameras_that_rendered_the_views(batch):
@@ -162,13 +162,13 @@ def test_pixel_refine_starts_as_the_patches_and_refines_the_mesh_it_triangulates
         b, coarse = refined(images, 300, view, with_coarse=True)
         assert torch.equal(a, b) and torch.equal(b, coarse)
         torch.nn.init.normal_(refined.refine.mlp[-1].weight, std=0.1)
-        feat = refined.encode_batch(batch, "cpu")  # (feature, maps, view)
-        verts, faces = refined.grid_mesh(feat, 300)
+        enc = refined.encode_batch(batch, "cpu")  # Encoding: feature, maps, view
+        verts, faces = refined.grid_mesh(enc, 300)
         plain_verts, plain_faces = plain.grid_mesh(plain.encode_batch(batch, "cpu"), 300)
     assert torch.equal(faces, plain_faces) and verts.shape == plain_verts.shape
     moved = (verts - plain_verts).norm(dim=-1)  # (B, V)
     assert moved.min() > 0  # every vertex refined ...
-    expected = refined.refine(plain_verts, *feat)  # ... by the refinement of its patch point
+    expected = refined.refine(plain_verts, enc.feat, enc.maps, enc.view)  # ... by the refinement of its patch point
     torch.testing.assert_close(verts, expected)
 
 
@@ -310,7 +310,7 @@ def test_parametric_grid_mesh_triangulates_each_patch():
     model = ParametricNetwork(ModelArgs("parametric", load_feat=True, n_patches=3, refine="none"))
     for k, patch in enumerate(model.patches):  # patch k: the unit square, lifted to z = k
         patch.forward = lambda uv, feat, k=k: torch.cat([uv, torch.full_like(uv[..., :1], float(k))], -1)
-    verts, faces = model.grid_mesh(torch.zeros(2, 512), n_points=300)  # g = round(sqrt(100)) = 10 per side
+    verts, faces = model.grid_mesh(Encoding(torch.zeros(2, 512)), n_points=300)  # g = round(sqrt(100)) = 10 per side
     assert model.grid_side(300) == 10 and verts.shape == (2, 300, 3) and faces.shape == (3 * 2 * 81, 3)
     tri = verts[0][faces]  # (F, 3, 3)
     area = torch.linalg.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]).norm(dim=-1) / 2
@@ -322,8 +322,8 @@ def test_parametric_grid_mesh_triangulates_each_patch():
 class VoxelOracle(torch.nn.Module):
     """An occupancy 'decoder' that answers with the ground-truth labels: the feature is the voxel grid."""
 
-    def condition(self, feat):
-        return feat
+    def condition(self, enc):
+        return enc.feat
 
     def decode(self, points, feat):
         labels = occupancy.occupancy_labels(feat.view(-1, 32, 32, 32), points)  # (B, Q)
@@ -350,8 +350,8 @@ class SphereField(torch.nn.Module):
     """Occupancy logits 10 (0.3 - |p|): probability 0.5 on the sphere of radius 0.3, and probability t on
     the sphere of radius 0.3 - logit(t) / 10 (0.4386 for t = 0.2)."""
 
-    def condition(self, feat):
-        return feat
+    def condition(self, enc):
+        return enc.feat
 
     def decode(self, points, feat):
         return 10 * (0.3 - points.norm(dim=-1))

@@ -23,7 +23,7 @@ import torch
 from conftest import REPO, checkpoint_of, script_ok
 from r2n2_custom import R2N2
 from runtime import fast_bf16
-from synthetic_dataset import build_dataset
+from synthetic.dataset import build_dataset
 
 DERIVED = (".r2n2_cache",)  # folders other tests may add to the session's dataset (caches), not part of a build
 SPLITS = ("train", "val", "test")

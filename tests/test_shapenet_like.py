@@ -1,6 +1,6 @@
-"""The ShapeNet-like option (shapenet_like.py, synthetic_dataset.py --shapenet_like): PyTorch3D's load_obj reads
+"""The ShapeNet-like option (synthetic/shapenet_like.py, synthetic/dataset.py --shapenet_like): PyTorch3D's load_obj reads
 the messy OBJ; its surface is the clean chair's (PyTorch3D's point-to-triangle distance against
-synthetic_chairs.chair_mesh, both ways, open only at the holes); the mess recorded in mess.json is in the file,
+synthetic.chairs.chair_mesh, both ways, open only at the holes); the mess recorded in mess.json is in the file,
 counted from what load_obj reads (duplicated, reversed, double-sided, missing faces, quads); face counts meet
 the target; and the option changes model.obj only, every other file of the dataset being the default build's."""
 import filecmp
@@ -20,11 +20,11 @@ from pytorch3d.structures import Meshes
 from scipy.spatial import cKDTree
 
 import cli
-import synthetic_dataset as synth
+from synthetic import dataset as synth
 from conftest import script_fails, script_ok
 from r2n2_layout import SPLITS_FILE, SYNSET
-from shapenet_like import messy_obj, quads, subdivide, subdivided_parts, subdivision_level
-from synthetic_chairs import chair_mesh, make_chair, normalisation
+from synthetic.shapenet_like import messy_obj, quads, subdivide, subdivided_parts, subdivision_level
+from synthetic.chairs import chair_mesh, make_chair, normalisation
 
 # (seed, index) of chairs whose draws (rng = default_rng(index)) cover every kind of mess between them
 CHAIRS = [(1, 0), (1, 1), (1, 2), (1, 3)]

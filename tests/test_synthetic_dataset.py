@@ -1,4 +1,4 @@
-"""The embedded dataset (synthetic_dataset.py, synthetic_chairs.py, make_synthetic_dataset.py) writes real
+"""The embedded dataset (synthetic/dataset.py, synthetic/chairs.py, make_synthetic_dataset.py) writes real
 R2N2: the official PyTorch3D loader reads every split, the PNG silhouettes line up with the loader's
 cameras, the binvox files span each model's bounding cube and agree with the meshes (checked against an
 inside test computed from the mesh alone), builds are deterministic and atomic, every family is closed,
@@ -22,8 +22,8 @@ from pytorch3d.structures import Meshes
 from scipy import ndimage
 
 import cli
-import synthetic_chairs as chairs
-import synthetic_dataset as synth
+from synthetic import chairs
+from synthetic import dataset as synth
 from occupancy import winding_number
 from r2n2_layout import SPLITS_FILE, SYNSET
 from utils_vox import read_binvox, voxel_centers

@@ -1,5 +1,5 @@
 """The report page's 3D views: what the evaluators save (evaluation.save_shapes: best, median, worst and pictured
-chairs, predicted again alone, with their meshes) and what view3d.py makes of it (a fragment whose files all lie in
+chairs, predicted again alone, with their meshes) and what page/view3d.py makes of it (a fragment whose files all lie in
 the report folder, data equal to the saved arrays, decimation within its budgets)."""
 import json
 import os
@@ -11,7 +11,7 @@ import torch
 from pytorch3d.utils import ico_sphere
 from scipy.spatial import cKDTree
 
-import view3d
+from page import view3d
 from conftest import checkpoint_of, script_ok
 from evaluation import make_predict, save_shapes
 from results import shapes_path

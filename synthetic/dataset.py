@@ -1,4 +1,4 @@
-"""Writing the embedded dataset: procedural chairs (synthetic_chairs.py) in the real R2N2 layout.
+"""Writing the embedded dataset: procedural chairs (synthetic/chairs.py) in the real R2N2 layout.
 
 For every chair it writes what R2N2 has:
   shapenet/03001627/<id>/model.obj                  the mesh, ShapeNetCore v1 normalisation (bounding box
@@ -10,7 +10,7 @@ For every chair it writes what R2N2 has:
                                                     binvox files: translate = bbox minimum, scale = the
                                                     largest extent
 and split_03001627.json (80 / 5 / 15 % train / val / test) plus families.json (the family of each chair).
-With `shapenet_like`, model.obj is instead the chair as shapenet_like.py writes it: ShapeNet's face counts
+With `shapenet_like`, model.obj is instead the chair as synthetic/shapenet_like.py writes it: ShapeNet's face counts
 (10k-100k) and mess (a soup of groups, duplicated and double-sided parts, flipped faces, holes, quads, a
 missing model.mtl), on the same surface; mess.json records each model's mess. Every other file is the
 default build's, byte for byte: the renderings, voxels and cameras come from the clean chair.
@@ -35,8 +35,8 @@ from tqdm import tqdm
 from cli import InputError
 from r2n2_layout import SPLITS_FILE, SYNSET, model_paths, r2n2_camera
 from runtime import remove_stale_tmp
-from shapenet_like import messy_obj
-from synthetic_chairs import chair_mesh, make_chair, normalisation
+from synthetic.shapenet_like import messy_obj
+from synthetic.chairs import chair_mesh, make_chair, normalisation
 from utils_vox import VOX_SIZE, write_binvox
 
 

@@ -39,7 +39,7 @@ def subdivision_level(n_faces, target_faces):
 
 def subdivided_parts(parts, centre, scale, level):
     """[(verts (V, 3), faces (F, 3)), ...] per part, in the normalised frame world = (raw - centre) * scale, as
-    synthetic_chairs.chair_mesh places the clean chair: the clean surface a messy OBJ must equal."""
+    synthetic.chairs.chair_mesh places the clean chair: the clean surface a messy OBJ must equal."""
     return [subdivide((p.verts - centre) * scale, p.faces, level) for p in parts]
 
 
@@ -128,7 +128,7 @@ def _group_lines(name, material, verts, tris, quad, textured, base):
 
 
 def messy_obj(parts, centre, scale, rng, target_faces):
-    """The chair's parts (synthetic_chairs.make_chair) as the text of a ShapeNet-like model.obj, and its mess.
+    """The chair's parts (synthetic.chairs.make_chair) as the text of a ShapeNet-like model.obj, and its mess.
 
     Geometry in the normalised frame world = (part vertex - centre) * scale. One subdivision level for the
     whole chair brings the face count nearest `target_faces` (in log). Each part is a group with its own

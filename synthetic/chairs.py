@@ -1,6 +1,6 @@
 """Procedural chairs: the families, their parts and proportions (geometry only, numpy).
 
-A chair is a list of closed convex parts (chair_primitives.py) in raw units (about metres), +y up,
+A chair is a list of closed convex parts (synthetic/primitives.py) in raw units (about metres), +y up,
 seat front towards +z; `normalisation` brings it to ShapeNetCore v1's frame. The generator aims at
 variety a one-view reconstruction has to generalise over: seventeen families, each combining seats,
 supports, backs and arms in several styles (straight, tapered, splayed, bent and arched parts, curved
@@ -9,7 +9,7 @@ anisotropic scale per chair and some asymmetric chairs. `make_chair(seed, index)
 """
 import numpy as np
 
-from chair_primitives import (Convex, bar, blob, box, cylinder, ring, rot_x, rounded_rect, sheet, slab, tube)
+from synthetic.primitives import (Convex, bar, blob, box, cylinder, ring, rot_x, rounded_rect, sheet, slab, tube)
 
 FAMILIES = ("dining", "wood_armchair", "club_armchair", "sofa_bench", "office", "stool", "bar_chair",
             "cantilever", "rocking", "folding", "lounge", "tulip", "ladder_back", "throne", "wingback",
