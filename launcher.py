@@ -8,9 +8,9 @@ argv, cwd, environment, `__name__ == "__main__"`, sys.path[0] the script's folde
 asked for, its exit code (SystemExit's; an uncaught exception prints its traceback and gives 1; a signal gives
 minus its number, as subprocess reports it), and the interpreter's exit handlers run at its end.
 
-What a fork cannot give, a fresh interpreter still does: a call whose environment changes what libraries read
-when they are imported (IMPORT_TIME_ENV: thread counts, CPU instruction sets, CUDA devices) runs as a real
-subprocess. The server imports and runs no tensor operation, so there is no OpenMP thread pool for a child to
+What libraries read when they are imported (IMPORT_TIME_ENV: thread counts, CPU instruction sets, CUDA devices)
+is the server's: a call that sets any of it differently goes to a server of its own, started with that
+environment (so it is what a fresh interpreter with that environment would be). The server imports and runs no tensor operation, so there is no OpenMP thread pool for a child to
 inherit half-made (GNU OpenMP is not fork-safe once its pool exists); each child starts from the server's state.
 
 Ctrl-C: in its terminal's process group the child gets SIGINT with its parent and handles it as it would alone
@@ -27,8 +27,8 @@ REPO = os.path.dirname(os.path.abspath(__file__))
 PRELOAD = ("numpy", "scipy.spatial", "scipy.ndimage", "PIL.Image", "imageio", "tqdm", "tabulate", "matplotlib.pyplot",
            "torch", "torchvision", "pytorch3d.structures", "pytorch3d.ops", "pytorch3d.renderer", "pytorch3d.io",
            "pytorch3d.loss", "pytorch3d.utils", "igl")
-# Read once when a library is imported: a call that sets any of them differently from the server needs a fresh
-# interpreter (the thread pools' sizes, the CPU code paths of oneDNN, MKL and ATen, the visible GPUs, the import path).
+# Read once when a library is imported: a call that sets any of them differently needs a server started with its
+# values (the thread pools' sizes, the CPU code paths of oneDNN, MKL and ATen, the visible GPUs, the import path).
 IMPORT_TIME_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "KMP_AFFINITY", "GOMP_CPU_AFFINITY",
                    "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS",
                    "MKL_CBWR", "CUDA_VISIBLE_DEVICES", "PYTHONPATH", "PYTHONHASHSEED", "LD_PRELOAD",
@@ -110,23 +110,11 @@ def serve():
 
 
 class Launcher:
-    """Runs scripts through one server process, started on the first call. One call at a time."""
+    """Runs scripts through server processes, one per environment of IMPORT_TIME_ENV values, each started on its
+    first call. One call at a time."""
 
     def __init__(self):
-        self.server, self.env = None, None
-
-    def _start(self):
-        self.env = dict(os.environ)
-        self.server = subprocess.Popen(
-            [sys.executable, "-c", f"import sys; sys.path.insert(0, {REPO!r}); import launcher; launcher.serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=self.env, cwd=REPO,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-        self.pending = b""  # what the server wrote past the last reply line read
-
-    def forkable(self, env):
-        """Whether a call with environment `env` can be forked from the server (else it needs a fresh interpreter)."""
-        base = self.env if self.env is not None else os.environ
-        return all(env.get(k) == base.get(k) for k in IMPORT_TIME_ENV)
+        self.servers = {}  # IMPORT_TIME_ENV values -> [server process, bytes it wrote past the last line read]
 
     def run(self, argv, cwd, env=None, stdout=os.devnull, stderr=None, timeout=None, new_group=False):
         """Run `argv` = [script path, args...] as `python script args` in `cwd` with environment `env` (default this
@@ -136,16 +124,18 @@ class Launcher:
         env = dict(os.environ if env is None else env)
         stderr = stdout if stderr is None else stderr
         argv = [os.fspath(a) for a in argv]
-        if not self.forkable(env):
-            with open(stdout, "w") as out, open(stderr, "a" if stderr == stdout else "w") as err:
-                return subprocess.call([sys.executable, *argv], cwd=cwd, env=env, stdout=out, stderr=err,
-                                       timeout=timeout, start_new_session=new_group)
-        if self.server is None or self.server.poll() is not None:
-            self._start()
+        key = tuple(env.get(k) for k in IMPORT_TIME_ENV)
+        if key not in self.servers or self.servers[key][0].poll() is not None:
+            server = subprocess.Popen(
+                [sys.executable, "-c", f"import sys; sys.path.insert(0, {REPO!r}); import launcher; launcher.serve()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+            self.servers[key] = [server, b""]
+        self.server = self.servers[key]
         request = {"argv": argv, "cwd": os.fspath(cwd), "env": env, "stdout": os.fspath(stdout),
                    "stderr": os.fspath(stderr), "new_group": new_group}
-        self.server.stdin.write(json.dumps(request) + "\n")
-        self.server.stdin.flush()
+        self.server[0].stdin.write(json.dumps(request) + "\n")
+        self.server[0].stdin.flush()
         pid = json.loads(self._line(None))["pid"]
         try:
             line = self._line(timeout)
@@ -165,15 +155,15 @@ class Launcher:
 
     def _line(self, timeout):
         """The server's next reply line, waiting at most `timeout` seconds (None: as long as it takes)."""
-        fd = self.server.stdout.fileno()  # read unbuffered, so that select sees every byte not yet read
-        while b"\n" not in self.pending:
+        fd = self.server[0].stdout.fileno()  # read unbuffered, so that select sees every byte not yet read
+        while b"\n" not in self.server[1]:
             if timeout is not None and not select.select([fd], [], [], timeout)[0]:
                 raise subprocess.TimeoutExpired("launcher", timeout)
             chunk = os.read(fd, 4096)
             if not chunk:
                 raise RuntimeError("the script launcher's server ended unexpectedly")
-            self.pending += chunk
-        line, self.pending = self.pending.split(b"\n", 1)
+            self.server[1] += chunk
+        line, self.server[1] = self.server[1].split(b"\n", 1)
         return line.decode()
 
     @staticmethod
@@ -184,7 +174,8 @@ class Launcher:
             pass
 
     def close(self):
-        if self.server is not None and self.server.poll() is None:
-            self.server.stdin.close()
-            self.server.wait()
-        self.server = None
+        for server, _ in self.servers.values():
+            if server.poll() is None:
+                server.stdin.close()
+                server.wait()
+        self.servers = {}

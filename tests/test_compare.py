@@ -1,10 +1,8 @@
 """compare.py: the side-by-side table that the README's results and the n_points study come from."""
 import json
 import os
-import subprocess
-import sys
 
-from test_train_eval import REPO
+from conftest import script
 
 
 def write_metrics(folder, n_points, f1):
@@ -16,7 +14,7 @@ def write_metrics(folder, n_points, f1):
 
 
 def compare(*args):
-    return subprocess.run([sys.executable, os.path.join(REPO, "compare.py"), *args], capture_output=True, text=True)
+    return script("compare.py", *args)
 
 
 def test_rows_follow_the_numeric_label_and_files_are_written(tmp_path):

@@ -14,13 +14,11 @@ OMP_NUM_THREADS `make test` runs the suite with.
 """
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 import torch
 
-from conftest import REPO, checkpoint_of, script_ok
+from conftest import checkpoint_of, script, script_ok
 from r2n2_custom import R2N2
 from runtime import fast_bf16
 from synthetic.dataset import build_dataset
@@ -149,10 +147,8 @@ def test_the_thread_count_changes_the_weights(tiny_dataset, reference, tmp_path)
 def fit_mesh(data, out):
     """The fitted mesh (OBJ bytes) and the summary line of a short mesh fit on two threads."""
     out.mkdir()
-    run = subprocess.run([sys.executable, os.path.join(REPO, "fit_data.py"), "--type", "mesh",
-                          "--max_iter", "40", "--save_dir", str(out), "--save_predictions", "--dataset_dir", data,
-                          "--device", "cpu"], cwd=REPO, env=env_with(OMP_NUM_THREADS=2, MKL_NUM_THREADS=2),
-                         capture_output=True, text=True, timeout=600)
+    run = script("fit_data.py", "--type", "mesh", "--max_iter", 40, "--save_dir", out, "--save_predictions",
+                 "--dataset_dir", data, "--device", "cpu", env=env_with(OMP_NUM_THREADS=2, MKL_NUM_THREADS=2))
     assert run.returncode == 0, run.stderr[-3000:]
     summary = [line for line in run.stdout.splitlines() if line.startswith("done in ")][-1].split(": ", 1)[1]
     return (out / "fit_mesh.obj").read_bytes(), summary

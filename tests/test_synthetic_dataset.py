@@ -22,6 +22,7 @@ from pytorch3d.structures import Meshes
 from scipy import ndimage
 
 import cli
+from conftest import script
 from synthetic import chairs
 from synthetic import dataset as synth
 from occupancy import winding_number
@@ -131,9 +132,8 @@ def test_voxels_agree_with_meshes(tiny_dataset):
 def test_build_is_deterministic_atomic_and_refuses_to_overwrite(tmp_path):
     root = tmp_path
     # a: through the command line with 2 worker processes; b: in-process, serial; c: another seed
-    cmd = [sys.executable, os.path.join(REPO, "make_synthetic_dataset.py"), "--out", str(root / "a"),
-           "--num_models", "4", "--views", "2", "--seed", "7", "--workers", "2"]
-    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = script("make_synthetic_dataset.py", "--out", root / "a", "--num_models", 4, "--views", 2, "--seed", 7,
+                  "--workers", 2)
     assert done.returncode == 0, done.stderr
     assert "wrote 4 chairs x 2 views" in done.stdout
     a = str(root / "a")
