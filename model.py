@@ -1,5 +1,21 @@
 """Networks: an image encoder, one decoder per 3D representation, and the table of model kinds that builds them
-from a ModelArgs (what a checkpoint stores as `model_args`)."""
+from a ModelArgs (what a checkpoint stores as `model_args`).
+
+Occupancy (writeup 3.1): the image and 3D query points give an occupancy logit per point. The default decoder
+(PixelOccupancyDecoder, --decoder pixel) reads two things at each query: a 32^3 volume of 16 features decoded from
+the global image feature by the voxel decoder's up-convolutions and interpolated at the query (the grid decoder of
+Convolutional Occupancy Networks, Peng et al. 2020, with the volume decoded from the image; an auxiliary BCE of the
+volume against the 32^3 voxels, --voxel_weight, teaches that layout densely), and the image itself with the
+encoder's first two feature maps (ResNet layer1 and layer2, 35^2 and 18^2) sampled where the view's camera projects
+the query (PIFu, Saito et al. 2019; DISN, Xu et al. 2019). The camera is the R, T, K every R2N2 view comes with
+(view_matrix / project, tested against PyTorch3D's BlenderCamera); the voxel decoder does not use it. A small MLP
+reads both with the point's Fourier features. --decoder grid is the same without the pixels; simple (the feature
+added to a point embedding, one MLP) and cbn (Occupancy Networks' conditional batch norm) read one global vector.
+
+Parametric (writeup 3.2): AtlasNet patches; refine "pixel" adds one PixelRefine step after them (Pixel2Mesh's and
+Mesh R-CNN's idea), the same pixel-aligned sampling as the pixel occupancy decoder; q3_train_parametric.py's loss
+is the chamfer of the refined points plus that of the patches' own, and the mesh keeps the patches' triangulation.
+"""
 import dataclasses
 
 import torch

@@ -25,6 +25,11 @@ rejected, and the cache's build report counts the mesh as unfiltered.
 libigl's fast winding number (Barnes-Hut, exact in the near field) gives the inside / outside answers of the
 exact sum of solid angles (occupancy.winding_number) at a hundredth of its cost, so a 100k-face model takes
 a fraction of a second instead of a minute.
+
+Checked three ways (tests/test_outer_surface.py): libigl's answer equals the exact sum of solid angles on clean
+meshes; on the embedded chairs, whose convex parts make "buried" exact, at most 1 % of decisions are wrong; on
+ShapeNet-like copies of them (duplicated, flipped and double-sided parts, holes) the points cover the clean chair's
+surface (F1@0.02 >= 98 against its points), and what errors remain keep buried points rather than lose outer ones.
 """
 import numpy as np
 import torch

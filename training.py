@@ -10,6 +10,26 @@ so every model trains, resumes, saves and scales the same way.
 Under `torchrun --nproc_per_node N script.py ...` each process trains a DistributedDataParallel
 copy of the model on its own device (gloo on CPU, nccl on CUDA) and its own 1/N of every batch;
 --batch_size stays the images per step in total. Plain `python script.py` makes no process group.
+
+TensorBoard (--tensorboard on, the default): RunFolder writes {output_dir}/{id}/tensorboard/{kind}/ (vox, point,
+mesh, implicit, parametric: one run each). At the loss log's steps (--log_freq, each checkpoint, the end) it
+logs `loss`, `loss/<term>`, `lr` and `step_time_s` (wall-clock seconds per step since the previous logged step),
+and every --vis_freq picture as the image `prediction`. Only rank 0 writes; a resumed run replaces the steps after
+its checkpoint; --tensorboard off writes no files and does not import TensorBoard.
+
+Precise BN and the moving average: every checkpoint (of all five models) carries batch norm statistics recomputed
+at its own weights (BN_IMAGES, --bn_images; measured effect in RESULTS.md, "Precise batch norm"). With --ema DECAY
+every checkpoint holds the averaged weights as its model, with batch norm statistics recomputed at the averaged
+weights, so the evaluators, gradcam.py and the report read it unchanged; the raw weights sit beside it, and
+--load_checkpoint goes on from them exactly.
+
+Under torchrun: on CUDA, batch norm becomes SyncBatchNorm (N x B/N computes what 1 x B does); PyTorch's
+SyncBatchNorm is GPU-only, so a multi-process CPU run normalises each process's share on its own. Ctrl-C or SIGTERM
+saves once and every process exits with code 130; a process that crashes takes the job down with its error. At the
+end every process leaves right after the final checkpoint and a barrier, skipping the interpreter's teardown (see
+the comment in RunFolder's finish: PyTorch issue 56297). Resume is bitwise on the CPU with the same process and
+thread counts; on CUDA the same batches and random draws but not bitwise (cuDNN autotuning, atomic adds) unless
+--deterministic; with another process count, the same batches up to float summation order.
 """
 import contextlib
 import datetime

@@ -6,6 +6,12 @@ variety a one-view reconstruction has to generalise over: seventeen families, ea
 supports, backs and arms in several styles (straight, tapered, splayed, bent and arched parts, curved
 and wrapped backs, slats, ladders, spindles, windows, rings), wide ranges of proportions, an
 anisotropic scale per chair and some asymmetric chairs. `make_chair(seed, index)` is a pure function.
+
+The seventeen families: dining, wood and club armchairs, sofas and benches, office chairs on a star or disc base,
+stools, bar chairs, cantilever, rocking, folding, lounge, tulip, ladder-back, throne, wingback, bean bag, egg. Parts:
+straight, tapered, splayed or bent legs and tubes; flat, rounded, dished or curved seats and backs; nine kinds of
+back (slats, ladder, window, splat, spindles, ring ...); arms, stretchers, castors. Every axis is stretched
+independently, some chairs lean or are asymmetric, many have through-holes.
 """
 import numpy as np
 

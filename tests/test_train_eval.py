@@ -98,19 +98,21 @@ def point_checkpoint(tiny_dataset, tmp_path_factory):
                                    "--dataset_dir", tiny_dataset, "--output_dir", out))
 
 
-def test_bench_times_the_step_train_model_takes(tiny_dataset, tmp_path):
+@pytest.mark.parametrize("kind", ["vox", "point", "mesh"])
+def test_bench_times_the_step_train_model_takes(tiny_dataset, tmp_path, kind):
     """bench.py keeps its own copy of train_model.py's step (a script imports no script): two steps of bench's
-    train_step on train_model.py's batch stream give the weights train_model.py saves, bit for bit."""
+    train_step on train_model.py's batch stream give the weights train_model.py saves, bit for bit, for every
+    kind train_model.py trains (each has its own loss)."""
     import bench
     import train_model
     from runtime import seed_everything
     from training import grad_scaler, train_loader
-    flags = [*TINY, "--type", "mesh", "--batch_size", "2", "--max_iter", "2", "--bn_images", "0", "--save_freq", "0",
+    flags = [*TINY, "--type", kind, "--batch_size", "2", "--max_iter", "2", "--bn_images", "0", "--save_freq", "0",
              "--vis_freq", "0", "--dataset_dir", str(tiny_dataset), "--output_dir", str(tmp_path)]
     saved = torch.load(checkpoint_of(script_ok("train_model.py", *flags)), weights_only=True)["model"]
     args = train_model.get_args_parser().parse_args(flags)
     seed_everything(args.seed)
-    model = build_model(ModelArgs.from_flags("mesh", vars(args))).train()
+    model = build_model(ModelArgs.from_flags(kind, vars(args))).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     scaler = grad_scaler(args, torch.device("cpu"))
     _, batches = train_loader(args, torch.device("cpu"), 0)
