@@ -132,8 +132,8 @@ class Launcher:
                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
             self.servers[key] = [server, b""]
         self.server = self.servers[key]
-        request = {"argv": argv, "cwd": os.fspath(cwd), "env": env, "stdout": os.fspath(stdout),
-                   "stderr": os.fspath(stderr), "new_group": new_group}
+        request = {"argv": argv, "cwd": os.path.abspath(cwd), "env": env, "stdout": os.path.abspath(stdout),
+                   "stderr": os.path.abspath(stderr), "new_group": new_group}
         self.server[0].stdin.write(json.dumps(request) + "\n")
         self.server[0].stdin.flush()
         pid = json.loads(self._line(None))["pid"]
