@@ -25,8 +25,9 @@ import sys
 
 REPO = os.path.dirname(os.path.abspath(__file__))
 PRELOAD = ("numpy", "scipy.spatial", "scipy.ndimage", "PIL.Image", "imageio", "tqdm", "tabulate", "matplotlib.pyplot",
-           "torch", "torchvision", "pytorch3d.structures", "pytorch3d.ops", "pytorch3d.renderer", "pytorch3d.io",
-           "pytorch3d.loss", "pytorch3d.utils", "igl")
+           "torch", "torchvision", "torchvision.models", "pytorch3d.structures", "pytorch3d.ops", "pytorch3d.renderer",
+           "pytorch3d.io", "pytorch3d.loss", "pytorch3d.utils", "pytorch3d.datasets", "igl", "pytorch_grad_cam",
+           "torch.utils.tensorboard")
 # Read once when a library is imported: a call that sets any of them differently needs a server started with its
 # values (the thread pools' sizes, the CPU code paths of oneDNN, MKL and ATen, the visible GPUs, the import path).
 IMPORT_TIME_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "KMP_AFFINITY", "GOMP_CPU_AFFINITY",
