@@ -1,5 +1,5 @@
 # Two commands do everything:  `make demo`  and  `make test`  (both create .venv first when it is missing).
-# `make demo` about 30 minutes on 2 idle CPU cores, `make test` about 8 minutes (README: Quick start).
+# `make demo` 30-42 minutes on 2 idle CPU cores, `make test` about 5 minutes (README: Quick start).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -40,11 +40,13 @@ demo: data
 	@echo "  $(DEMO)/test_outputs/  metrics_*.json, F1 curves, Input|Prediction|Target pictures, baselines"
 	@echo "  $(DEMO)/logs/          the log of every stage; rerun make demo to continue after Ctrl-C"
 
-# One pytest worker per core, a test file per worker (its fixtures are built once), one torch thread per worker:
-# on 2 cores 8 min 01 s, against 8 min 38 s with two threads per worker and 10 min 12 s in one process. The tiny
-# datasets' caches are built in the worker's own process, one libigl thread (tests of the pool ask for one).
+# One pytest worker per core, a test file per worker (its fixtures are built once), one torch thread per worker;
+# the tiny datasets' caches are built in the worker's own process with one libigl thread (tests of the pool ask for
+# one). Scripts are forked from a process that imported torch once (launcher.py, tests/conftest.py). The tests that
+# train on two threads share the cores with the other worker: OpenMP threads that sleep instead of spinning while
+# they wait take such a run from 21 s to 9.5 s, with bitwise the same weights.
 test: venv
-	OMP_NUM_THREADS=1 IGL_NUM_THREADS=1 R2N2_CACHE_WORKERS=1 $(PY) -m pytest -q -n auto --dist loadfile --durations=15 tests
+	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE IGL_NUM_THREADS=1 R2N2_CACHE_WORKERS=1 $(PY) -m pytest -q -n auto --dist loadfile --durations=15 tests
 
 clean-demo:
 	rm -rf $(DEMO)

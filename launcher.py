@@ -30,7 +30,7 @@ PRELOAD = ("numpy", "scipy.spatial", "scipy.ndimage", "PIL.Image", "imageio", "t
            "torch.utils.tensorboard")
 # Read once when a library is imported: a call that sets any of them differently needs a server started with its
 # values (the thread pools' sizes, the CPU code paths of oneDNN, MKL and ATen, the visible GPUs, the import path).
-IMPORT_TIME_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "KMP_AFFINITY", "GOMP_CPU_AFFINITY",
+IMPORT_TIME_ENV = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "KMP_AFFINITY", "GOMP_CPU_AFFINITY",
                    "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS",
                    "MKL_CBWR", "CUDA_VISIBLE_DEVICES", "PYTHONPATH", "PYTHONHASHSEED", "LD_PRELOAD",
                    "LD_LIBRARY_PATH", "MPLBACKEND", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
