@@ -30,12 +30,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 import numpy as np
 
 import cli
+from launcher import Launcher
 from occupancy import NEAR_SIGMA, QueryPool
 from r2n2_custom import R2N2
 from results import (BASELINES, difference_sentence, interval_text, metrics_name, metrics_path, paired_difference,
@@ -43,6 +43,7 @@ from results import (BASELINES, difference_sentence, interval_text, metrics_name
 from runtime import atomic_write
 
 PY = sys.executable
+LAUNCHER = Launcher()  # the stages start forked from a process that imported torch and PyTorch3D once
 
 
 def models_of(args):
@@ -85,16 +86,23 @@ def models_of(args):
 
 
 def run(argv, log):
-    """Run one stage, its output appended to log; a failure stops with the stage's last lines."""
+    """Run one stage (`python script args`, forked from the launcher's preloaded process), its output appended to
+    log; a failure stops with the stage's last lines."""
     with open(log, "a") as f:
         f.write("$ " + " ".join(argv) + "\n")
-        f.flush()
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        f.write(proc.stdout)
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.strip().splitlines()[-5:])
-        raise SystemExit(f"error: a stage failed (exit {proc.returncode}), see {log}:\n{tail}")
-    return proc.stdout
+    stage_log = log + ".stage"
+    try:
+        code = LAUNCHER.run(argv[1:], os.getcwd(), None, stage_log)  # argv[0] is this interpreter
+    except KeyboardInterrupt:  # the stage had the Ctrl-C too and has ended (a training saved its steps)
+        code = 130
+    stdout = open(stage_log).read()
+    os.remove(stage_log)
+    with open(log, "a") as f:
+        f.write(stdout)
+    if code != 0:
+        tail = "\n".join(stdout.strip().splitlines()[-5:])
+        raise SystemExit(f"error: a stage failed (exit {code}), see {log}:\n{tail}")
+    return stdout
 
 
 def evaluate(name, evals, files, ckpt, split, out, log):
