@@ -34,6 +34,9 @@ IMPORT_TIME_ENV = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "MKL_
                    "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS",
                    "MKL_CBWR", "CUDA_VISIBLE_DEVICES", "PYTHONPATH", "PYTHONHASHSEED", "LD_PRELOAD",
                    "LD_LIBRARY_PATH", "MPLBACKEND", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# Linux only: on macOS a fork without exec of a process that has loaded system frameworks (Accelerate, through
+# numpy and torch) is unsafe, so there every call is a fresh interpreter, as before.
+FORK = sys.platform.startswith("linux")
 
 
 def _child(request, base_path):
@@ -125,6 +128,10 @@ class Launcher:
         env = dict(os.environ if env is None else env)
         stderr = stdout if stderr is None else stderr
         argv = [os.fspath(a) for a in argv]
+        if not FORK:
+            with open(stdout, "w") as out, open(stderr, "a" if stderr == stdout else "w") as err:
+                return subprocess.call([sys.executable, *argv], cwd=cwd, env=env, stdout=out, stderr=err,
+                                       timeout=timeout, start_new_session=new_group)
         key = tuple(env.get(k) for k in IMPORT_TIME_ENV)
         if key not in self.servers or self.servers[key][0].poll() is not None:
             server = subprocess.Popen(
