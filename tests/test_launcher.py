@@ -154,3 +154,14 @@ def test_ctrl_c_lets_the_script_save_before_the_caller_stops(tmp_path):
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130 and out.strip() == "interrupted"
     assert (tmp_path / "saved").read_text() == "saved"
+
+
+def test_where_fork_is_unsafe_every_call_is_a_fresh_interpreter(tmp_path, monkeypatch):
+    import launcher as launcher_module
+    monkeypatch.setattr(launcher_module, "FORK", False)  # as on macOS
+    script = _write(tmp_path / "probe.py", PROBE)
+    plain = Launcher()
+    env = dict(os.environ, PROBE_VALUE="seen")
+    assert forked(plain, str(script), ["3", "b c"], tmp_path, env, tmp_path) == fresh(str(script), ["3", "b c"],
+                                                                                        tmp_path, env)
+    assert plain.servers == {}
