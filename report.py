@@ -59,7 +59,7 @@ EVAL_PARAMETRIC = "python eval_q3.py  --type '{t}' --model_type parametric --id 
 PUBLISHED = "python compare.py {files} --protocol {protocol} --out test_outputs/published"
 BASELINES = "python baselines.py --output_dir ./test_outputs --id baselines --checkpoint_path <ckpt>"
 
-# What a budget appends. demo: about 30 minutes on 2 CPU cores, measured (27.5 in bfloat16, see the README); every
+# What a budget appends. demo: 30-42 minutes on 2 CPU cores, measured (RESULTS.md, run times of make demo); every
 # model trains at batch 16 so the steps compare. At these lengths the point decoder beats retrieval at F1@0.05 on
 # the embedded chairs (not at 0.03), the mesh decoder is level with it and the voxel decoder behind (RESULTS.md).
 BUDGETS = {
