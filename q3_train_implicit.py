@@ -14,8 +14,8 @@ voxels (trilinear interpolation thresholded at 0.5: inside the marching-cubes su
 --decoder pixel (the default) reads at each query a 32^3 feature volume decoded from the image (the voxel
 decoder's up-convolutions, trained with an auxiliary loss against the voxels, --voxel_weight) and the image and
 the encoder's first feature maps where the view's camera (R, T, K of the batch) projects the query: at equal
-training time it beats the voxel decoder at every F1 threshold, most at 0.01-0.02 (RESULTS.md, "Equal training time, 3.1"). --decoder grid
-is the same without the pixels (level with the voxel decoder); --decoder simple adds the image feature to a
+training time it beats the voxel decoder at every F1 threshold, most at 0.01-0.02 (RESULTS.md, "Equal training
+time, 3.1"). --decoder grid is the same without the pixels (level with the voxel decoder); --decoder simple adds the image feature to a
 point embedding before an MLP; --decoder cbn is the ResNet-FC decoder with conditional batch norm of Occupancy
 Networks (both trail the voxel decoder by about 11 F1@0.05).
 Evaluate with eval_q3.py --model_type occupancy --type vox (any --eval_res).

@@ -8,8 +8,8 @@ Each stage is a process of the real script (fit_data.py, train_model.py, eval_mo
 compare.py, gradcam.py, q3_train_implicit.py, q3_train_parametric.py, eval_q3.py) started with the
 writeup's own command line, in the folder --out, so the writeup's relative paths (./output, ./outputs,
 ./test_outputs) all land inside it: one folder is one whole reproduction. The stages start forked from a process
-that imported torch and PyTorch3D once (launcher.py), each as `python X.py` would run it, 4-5 s sooner. A budget only appends flags
-(--max_iter, --batch_size, --num_workers, --device; --vis_freq so that a few test examples are drawn),
+that imported torch and PyTorch3D once (launcher.py), each as `python X.py` would run it, 4-5 s sooner. A budget
+only appends flags (--max_iter, --batch_size, --num_workers, --device; --vis_freq so that a few test examples are drawn),
 and the page shows every command exactly as it ran.
 
 Resumable: a stage whose command is unchanged and whose outputs exist is reused, so a rerun after Ctrl-C
