@@ -15,7 +15,7 @@ independently, some chairs lean or are asymmetric, many have through-holes.
 """
 import numpy as np
 
-from synthetic.primitives import (Convex, bar, blob, box, cylinder, ring, rot_x, rounded_rect, sheet, slab, tube)
+from synthetic.primitives import (Convex, bar, blob, box, cylinder, hsv, ring, rot_x, rounded_rect, sheet, slab, tube)
 
 FAMILIES = ("dining", "wood_armchair", "club_armchair", "sofa_bench", "office", "stool", "bar_chair",
             "cantilever", "rocking", "folding", "lounge", "tulip", "ladder_back", "throne", "wingback",
@@ -647,12 +647,6 @@ assert tuple(BUILDERS) == FAMILIES
 def _colours(rng):
     """Per-part RGB and (shininess, specular) of a random material: matte wood, fabric, glossy plastic, metal."""
     material = rng.choice(["wood", "fabric", "plastic", "metal"])
-
-    def hsv(h, s, v):
-        i = int(h * 6) % 6
-        f = h * 6 - int(h * 6)
-        p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
-        return [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)][i]
 
     if material == "wood":
         frame = hsv(rng.uniform(0.05, 0.1), rng.uniform(0.5, 0.8), rng.uniform(0.35, 0.75))

@@ -52,6 +52,14 @@ class Convex:
         return Convex(self.verts @ np.asarray(matrix).T, self.part)
 
 
+def hsv(h, s, v):
+    """(r, g, b) in [0, 1] of a colour given as hue, saturation, value in [0, 1]."""
+    i = int(h * 6) % 6
+    f = h * 6 - int(h * 6)
+    p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
+    return [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)][i]
+
+
 def box(center, half, rot=None, part="frame"):
     """A box of half extents `half` (3,), its local axes mapped to world by `rot` (3, 3)."""
     corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], float) * half
