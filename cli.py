@@ -48,10 +48,13 @@ class Defaults(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def add_device_and_dataset_args(p):
-    """--device and --dataset_dir, worded once for every script that reads the dataset."""
+    """--device, --dataset_dir and --classes, worded once for every script that reads the dataset."""
     p.add_argument("--device", default="auto",
                    help="auto (CUDA when usable, else the CPU, saying why), cpu, cuda, cuda:1, ...")
     p.add_argument("--dataset_dir", default=None,
                    help="dataset folder; when not given: $R2N2_DATASET_DIR, then dataset_location.py, "
                         "then the embedded chairs in data/r2n2_synth")
+    p.add_argument("--classes", default="chair",
+                   help="R2N2 classes: all, or a comma list of names (airplane, bench, cabinet, car, chair, display, "
+                        "lamp, loudspeaker, rifle, sofa, table, telephone, vessel) or synset ids")
     return p

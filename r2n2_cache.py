@@ -64,7 +64,7 @@ from tqdm import tqdm
 
 from cli import InputError
 from outer_surface import outer_surface_points
-from r2n2_layout import IMAGE_SIZE, SPLITS_FILE, model_paths, r2n2_camera, read_png, view_png
+from r2n2_layout import IMAGE_SIZE, NAMES, SYNSET, model_paths, r2n2_camera, read_png, split_file, view_png
 from runtime import atomic_write, remove_stale_tmp
 from utils_vox import VOX_SIZE, canonical_grid_from_binvox, read_binvox, voxel_surface_f1
 
@@ -79,13 +79,14 @@ class BadModel(ValueError):
     """A model whose files cannot be used; the cache skips it (the message names the file and the problem)."""
 
 
-def _fingerprint(dataset_dir, models, n_points):
+def _fingerprint(dataset_dir, synset, models, n_points):
     h = hashlib.sha1(f"{CACHE_VERSION} {n_points}".encode())
-    with open(os.path.join(dataset_dir, SPLITS_FILE), "rb") as f:
+    with open(split_file(dataset_dir, synset), "rb") as f:
         h.update(f.read())
     for model_id, views in models:
-        p = model_paths(dataset_dir, model_id)
-        h.update(_file_stamps([p["obj"], p["binvox"], p["metadata"]] + [view_png(dataset_dir, model_id, v) for v in views]))
+        p = model_paths(dataset_dir, model_id, synset)
+        h.update(_file_stamps([p["obj"], p["binvox"], p["metadata"]] +
+                              [view_png(dataset_dir, model_id, v, synset) for v in views]))
     return h.hexdigest()
 
 
@@ -101,14 +102,27 @@ def _file_stamps(files):
     return "\n".join(out).encode()
 
 
-def _cache_dir(dataset_dir, split):
+def cache_root(dataset_dir):
+    """The folder that holds the dataset's caches (see the module docstring)."""
     root = os.environ.get("R2N2_CACHE_DIR")
     if not root:
         writable = os.access(dataset_dir, os.W_OK)
         root = os.path.join(dataset_dir, ".r2n2_cache") if writable else os.path.join(
             os.path.dirname(os.path.abspath(__file__)), "data", "cache",
             hashlib.sha1(dataset_dir.encode()).hexdigest()[:12])
-    return os.path.join(root, split)
+    return root
+
+
+def _cache_dir(dataset_dir, split, synset):
+    """<root>/<synset>/<split>: one cache per class and split, shared by every class set that holds the class.
+    A chair cache left at <root>/<split> by an earlier version (chairs only) is moved there, not rebuilt."""
+    root = cache_root(dataset_dir)
+    path = os.path.join(root, synset, split)
+    old = os.path.join(root, split)
+    if synset == SYNSET and not os.path.exists(path) and os.path.isfile(os.path.join(old, "meta.json")):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.replace(old, path)
+    return path
 
 
 def cache_workers():
@@ -213,7 +227,7 @@ def _cache_model(m):
     Returns (m, model_id, stage seconds, statistics, why it was skipped or None)."""
     model_id, views = _JOB["models"][m]
     first = _JOB["item_start"][m]
-    p = model_paths(_JOB["dataset_dir"], model_id)
+    p = model_paths(_JOB["dataset_dir"], model_id, _JOB["synset"])
     seconds, stats, clock = {}, {}, time.perf_counter()
 
     def lap(stage):
@@ -243,7 +257,7 @@ def _cache_model(m):
         images = []
         for v in views:
             try:
-                images.append(read_png(view_png(_JOB["dataset_dir"], model_id, v)))
+                images.append(read_png(view_png(_JOB["dataset_dir"], model_id, v, _JOB["synset"])))
             except ValueError as e:
                 raise BadModel(str(e)) from None
         lap("images")
@@ -281,7 +295,7 @@ def _skipped_by_record(path):
         return False
 
 
-def _build_cache(dataset_dir, models, n_points, out_dir, key):
+def _build_cache(dataset_dir, synset, models, n_points, out_dir, key):
     """Read every file of a split once and write the arrays described above into `out_dir`, atomically.
 
     The work happens in `out_dir`.build-<key> (kept until the cache is complete, so a rerun resumes it) under
@@ -292,7 +306,7 @@ def _build_cache(dataset_dir, models, n_points, out_dir, key):
     """
     split = os.path.basename(out_dir)
     os.makedirs(os.path.dirname(out_dir), exist_ok=True)
-    with _locked(f"{out_dir}.lock", f"the {split} cache") as lock:
+    with _locked(f"{out_dir}.lock", f"the {NAMES.get(synset, synset)} {split} cache") as lock:
         if _cache_key(out_dir) == key:  # another process built it while this one waited
             return
         remove_stale_tmp(out_dir)  # the folders of builds before resumable ones
@@ -310,14 +324,14 @@ def _build_cache(dataset_dir, models, n_points, out_dir, key):
             if not os.path.isfile(path):
                 np.lib.format.open_memmap(path + ".new", "w+", dtype, shape).flush()
                 os.replace(path + ".new", path)
-        _run_pool(dataset_dir, models, n_points, build, item_start, lock)
+        _run_pool(dataset_dir, synset, models, n_points, build, item_start, lock)
         _assemble(models, build, item_start, key)
         shutil.rmtree(out_dir, ignore_errors=True)
         os.replace(build, out_dir)
         shutil.rmtree(os.path.join(out_dir, "models"))  # the records: kept until here, so an interrupted assembly redoes itself
 
 
-def _run_pool(dataset_dir, models, n_points, build, item_start, lock):
+def _run_pool(dataset_dir, synset, models, n_points, build, item_start, lock):
     """Cache the models that have no record yet, in a pool of processes; stop past max_skipped()."""
     todo, skipped = [], []
     for m in range(len(models)):
@@ -326,7 +340,8 @@ def _run_pool(dataset_dir, models, n_points, build, item_start, lock):
             todo.append(m)
         elif why:
             skipped.append(why)
-    allowed, split = int(max_skipped() * len(models)), os.path.basename(build).split(".build-")[0]
+    allowed = int(max_skipped() * len(models))
+    split = f"{NAMES.get(synset, synset)} {os.path.basename(build).split('.build-')[0]}"
 
     def check():
         if len(skipped) > allowed:
@@ -336,7 +351,7 @@ def _run_pool(dataset_dir, models, n_points, build, item_start, lock):
                 f"them (or raise R2N2_MAX_SKIPPED); the models read so far are kept for the next run")
 
     check()  # the models skipped by an earlier run count too
-    job = dict(dataset_dir=dataset_dir, models=models, n_points=n_points, build=build, item_start=item_start, lock=lock)
+    job = dict(dataset_dir=dataset_dir, synset=synset, models=models, n_points=n_points, build=build, item_start=item_start, lock=lock)
     workers = min(cache_workers(), max(1, len(todo)))
     if len(todo) < len(models):
         print(f"resuming the {split} cache: {len(models) - len(todo)} of {len(models)} models done before",
@@ -440,10 +455,10 @@ def _cache_key(cache):
     return json.load(open(path)).get("key") if os.path.isfile(path) else None
 
 
-def gather_feats(dataset_dir, cache, model_ids, item_model, item_view):
+def gather_feats(dataset_dir, synset, cache, model_ids, item_model, item_view):
     """(I, C) float32 memory map of every item's encoder feature, from each model's rendering/feats.npy, gathered
     once into the cache folder (named for the feature files' sizes and times, so new features are gathered anew)."""
-    files = [model_paths(dataset_dir, m)["feats"] for m in model_ids]
+    files = [model_paths(dataset_dir, m, synset)["feats"] for m in model_ids]
     missing = [f for f in files if not os.path.isfile(f)]
     if missing:
         raise InputError(f"--load_feat needs rendering/feats.npy for every model of {dataset_dir} "
@@ -466,11 +481,11 @@ def gather_feats(dataset_dir, cache, model_ids, item_model, item_view):
     return np.load(path, mmap_mode="r")
 
 
-def split_cache(dataset_dir, split, models, n_points):
-    """The cache folder of one split and its fingerprint, built first (or resumed, or waited for) when it is missing
-    or stale. models: the split's [(model_id, views)] as r2n2_layout.read_split gives them."""
-    cache = _cache_dir(dataset_dir, split)
-    key = _fingerprint(dataset_dir, models, n_points)
+def split_cache(dataset_dir, split, synset, models, n_points):
+    """The cache folder of one class's split and its fingerprint, built first (or resumed, or waited for) when it is
+    missing or stale. models: the split's [(model_id, views)] as r2n2_layout.read_split gives them."""
+    cache = _cache_dir(dataset_dir, split, synset)
+    key = _fingerprint(dataset_dir, synset, models, n_points)
     if _cache_key(cache) != key:
-        _build_cache(dataset_dir, models, n_points, cache, key)
+        _build_cache(dataset_dir, synset, models, n_points, cache, key)
     return cache, key

@@ -1,7 +1,9 @@
-"""R2N2 chairs for single-view reconstruction: the Dataset, its batches and the sampler that orders them.
+"""R2N2 for single-view reconstruction: the Dataset, its batches and the sampler that orders them.
 
-Every split is read once into a cache of memory-mapped arrays (r2n2_cache.py); an item is one (model, view) of it.
-The file layout, cameras and split file are read through r2n2_layout.py."""
+Every split of every class is read once into a cache of memory-mapped arrays (r2n2_cache.py); an item is one
+(model, view) of it. Several classes are one dataset whose models follow each other class by class. The file
+layout, cameras and split files are read through r2n2_layout.py."""
+import hashlib
 import json
 import os
 
@@ -12,13 +14,32 @@ from torch.utils.data import Dataset
 
 from dataset_location import resolve_dataset_dir
 from metrics import N_EVAL_POINTS
-from r2n2_cache import gather_feats, split_cache
-from r2n2_layout import BLENDER_K, read_split
+from r2n2_cache import cache_root, gather_feats, split_cache
+from r2n2_layout import BLENDER_K, NAMES, parse_classes, read_split
 from utils_vox import VOX_SIZE
 
 
+class Stacked:
+    """The rows of several arrays (one per class) as one array indexed by a global row, without copying them:
+    the real train split's images alone are 59 GB over the thirteen classes."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self.start = np.cumsum([0] + [len(a) for a in arrays])  # (C + 1,)
+        self.shape = (int(self.start[-1]),) + tuple(arrays[0].shape[1:])
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        if np.ndim(rows) == 0:
+            c = int(np.searchsorted(self.start, rows, side="right")) - 1
+            return self.arrays[c][int(rows) - self.start[c]]
+        return np.stack([self[r] for r in np.asarray(rows).reshape(-1)])
+
+
 class R2N2(Dataset):
-    """One R2N2 split, one item per (model, view).
+    """One R2N2 split of one or more classes, one item per (model, view).
 
     Args:
         split: "train", "val" or "test".
@@ -29,36 +50,62 @@ class R2N2(Dataset):
         return_normals: also return the outward normals at the surface points (the evaluators' normal
             consistency; training does not read them, so its batches do not carry 120 KB more per item).
         n_points: how many ground-truth surface points are cached per model.
+        classes: a --classes value ("chair", "all", "chair,table", synset ids) or a list of synsets.
 
     Each item is a dict:
         images (137, 137, 3) float in [0, 1]; R (3, 3), T (3,), K (4, 4): the view's BlenderCamera;
         voxels (32, 32, 32) float {0, 1} in the frame of utils_vox (axes z, y, x, cube [-0.5, 0.5]^3);
         points (n_points, 3) samples of the mesh's outer surface; verts (V, 3), faces (F, 3) the mesh;
-        model_id, view, model_index; feats (512,) and normals (n_points, 3), the outward unit normal at each
-        point, when asked for.
+        model_id, synset (its class), view, model_index; feats (512,) and normals (n_points, 3), the outward
+        unit normal at each point, when asked for.
+    model_synset (M,) gives each model's class; synsets lists the classes in the order their models come.
     """
 
     def __init__(self, split, dataset_dir=None, views="all", return_feats=False, n_points=N_EVAL_POINTS,
-                 return_normals=False):
+                 return_normals=False, classes="chair"):
         if views not in ("all", "one"):
             raise ValueError(f"views must be 'all' or 'one', not {views!r}")
-        self.dataset_dir = resolve_dataset_dir(dataset_dir)
+        self.synsets = parse_classes(classes)
+        self.dataset_dir = resolve_dataset_dir(dataset_dir, classes=self.synsets)
         self.split = split
-        cache, key = split_cache(self.dataset_dir, split, read_split(self.dataset_dir, split), n_points)
-        load = lambda name, mmap=None: np.load(os.path.join(cache, name + ".npy"), mmap_mode=mmap)
-        self.cache_dir, self.cache_key = cache, key  # where and for what derived caches (occupancy.QueryPool) live
-        self.model_ids = json.load(open(os.path.join(cache, "meta.json")))["model_ids"]  # the models that could be read
-        self.images = load("images", "r")
-        self.points = load("points", "r")
-        self.normals = load("normals", "r")
         self.return_normals = return_normals
-        self.R, self.T = torch.from_numpy(load("R")), torch.from_numpy(load("T"))
-        self.item_model, self.item_view = load("item_model"), load("item_view")
-        self.feats = gather_feats(self.dataset_dir, cache, self.model_ids, self.item_model, self.item_view) \
-            if return_feats else None
-        self.voxels = load("voxels")
-        self.verts, self.faces = load("verts"), load("faces")
-        self.vert_offsets, self.face_offsets = load("vert_offsets"), load("face_offsets")
+        parts, keys = [], []
+        for synset in self.synsets:
+            cache, key = split_cache(self.dataset_dir, split, synset, read_split(self.dataset_dir, split, synset), n_points)
+            load = lambda name, mmap=None: np.load(os.path.join(cache, name + ".npy"), mmap_mode=mmap)
+            part = {name: load(name, "r") for name in ("images", "points", "normals")}
+            part.update({name: load(name) for name in ("R", "T", "item_model", "item_view", "voxels", "verts", "faces",
+                                                       "vert_offsets", "face_offsets")})
+            part["model_ids"] = json.load(open(os.path.join(cache, "meta.json")))["model_ids"]  # the models that could be read
+            part["cache"] = cache
+            parts.append(part)
+            keys.append(key)
+        self.model_ids = [m for p in parts for m in p["model_ids"]]
+        n_models = [len(p["model_ids"]) for p in parts]
+        self.model_synset = np.repeat(np.arange(len(parts)), n_models)  # (M,) index into self.synsets
+        self.model_start = np.cumsum([0] + n_models)  # (C + 1,) each class's first model
+        self.R = torch.from_numpy(np.concatenate([p["R"] for p in parts]))
+        self.T = torch.from_numpy(np.concatenate([p["T"] for p in parts]))
+        self.item_model = np.concatenate([p["item_model"] + s for p, s in zip(parts, self.model_start)])
+        self.item_view = np.concatenate([p["item_view"] for p in parts])
+        self._parts = parts
+        if len(parts) == 1:  # one class: the cache's own arrays (and where derived caches such as occupancy.QueryPool live)
+            self.cache_dir, self.cache_key = parts[0]["cache"], keys[0]
+            self.images, self.points, self.normals, self.voxels = (parts[0][k] for k in ("images", "points", "normals", "voxels"))
+            self.verts, self.faces = parts[0]["verts"], parts[0]["faces"]
+            self.vert_offsets, self.face_offsets = parts[0]["vert_offsets"], parts[0]["face_offsets"]
+        else:
+            self.cache_key = hashlib.sha1(" ".join(keys).encode()).hexdigest()
+            self.cache_dir = os.path.join(cache_root(self.dataset_dir), "sets", f"{split}-{self.cache_key[:16]}")
+            os.makedirs(self.cache_dir, exist_ok=True)
+            self.images, self.points, self.normals, self.voxels = (Stacked([p[k] for p in parts])
+                                                                   for k in ("images", "points", "normals", "voxels"))
+        self.feats = None
+        if return_feats:
+            self.feats = Stacked([gather_feats(self.dataset_dir, synset, p["cache"], p["model_ids"], p["item_model"],
+                                               p["item_view"]) for synset, p in zip(self.synsets, parts)])
+            if len(parts) == 1:
+                self.feats = self.feats.arrays[0]
         self.items = np.arange(len(self.item_model))
         if views == "one":
             first = np.searchsorted(self.item_model, np.arange(len(self.model_ids)))  # items are grouped by model
@@ -68,11 +115,22 @@ class R2N2(Dataset):
     def __len__(self):
         return len(self.items)
 
+    def describe(self):
+        """"120 chairs" or "780 models of 13 classes": what a split holds, for messages."""
+        if len(self.synsets) == 1:
+            return f"{len(self.model_ids)} {NAMES.get(self.synsets[0], self.synsets[0])}s"
+        return f"{len(self.model_ids)} models of {len(self.synsets)} classes"
+
+    def synset_of(self, model_index):
+        return self.synsets[self.model_synset[model_index]]
+
     def mesh(self, model_index):
         """(verts (V, 3), faces (F, 3)) of one model."""
-        v0, v1 = self.vert_offsets[model_index], self.vert_offsets[model_index + 1]
-        f0, f1 = self.face_offsets[model_index], self.face_offsets[model_index + 1]
-        return torch.from_numpy(self.verts[v0:v1]), torch.from_numpy(self.faces[f0:f1].astype(np.int64))
+        c = self.model_synset[model_index]
+        p, m = self._parts[c], model_index - self.model_start[c]
+        v0, v1 = p["vert_offsets"][m], p["vert_offsets"][m + 1]
+        f0, f1 = p["face_offsets"][m], p["face_offsets"][m + 1]
+        return torch.from_numpy(p["verts"][v0:v1]), torch.from_numpy(p["faces"][f0:f1].astype(np.int64))
 
     def voxel_grid(self, model_index):
         """(32, 32, 32) float occupancy of one model in the utils_vox frame."""
@@ -89,7 +147,7 @@ class R2N2(Dataset):
             "voxels": self.voxel_grid(m),
             "points": torch.from_numpy(np.array(self.points[m])),
             "verts": verts, "faces": faces,
-            "model_id": self.model_ids[m], "view": int(self.item_view[i]), "model_index": m,
+            "model_id": self.model_ids[m], "synset": self.synset_of(m), "view": int(self.item_view[i]), "model_index": m,
         }
         if self.feats is not None:
             item["feats"] = torch.from_numpy(np.array(self.feats[i]))
@@ -103,7 +161,7 @@ def collate_batched_R2N2(batch):
     out = {}
     for key in batch[0]:
         values = [b[key] for b in batch]
-        if key in ("verts", "faces", "model_id", "view", "model_index"):
+        if key in ("verts", "faces", "model_id", "synset", "view", "model_index"):
             out[key] = values
         else:
             out[key] = torch.stack(values)

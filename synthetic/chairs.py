@@ -678,36 +678,3 @@ def make_chair(seed, index):
     parts = [p.transformed(shear @ stretch) for p in parts]
     colours, material = _colours(rng)
     return family, parts, colours, material
-
-
-def normalisation(parts):
-    """(centre, scale): world = (raw - centre) * scale puts the bounding box at the origin with diagonal 1."""
-    verts = np.concatenate([p.mesh()[0] for p in parts])
-    lo, hi = verts.min(0), verts.max(0)
-    return (lo + hi) / 2, 1.0 / np.linalg.norm(hi - lo)
-
-
-def chair_mesh(parts, centre, scale, colours, for_render=False):
-    """One mesh of all parts, normalised: verts (V, 3), faces (F, 3), per-vertex RGB (V, 3).
-
-    `for_render` gives the triangles to draw: a vertex per face corner (flat-shaded faces), without the
-    triangles that have another part's material on their outer side (buried in it, or a face two cells
-    of a panel or tube share). Those are never seen, and the CPU rasteriser's time grows with the number
-    of triangles."""
-    verts, faces, cols, offset = [], [], [], 0
-    for i, p in enumerate(parts):
-        v, f = p.render_mesh() if for_render else p.mesh()
-        if for_render:
-            tri = v[f]  # (F, 3, 3)
-            normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-            outside = tri.mean(1) + 1e-5 * normal / np.linalg.norm(normal, axis=1, keepdims=True)  # (F, 3)
-            hidden = np.zeros(len(f), bool)
-            for j, q in enumerate(parts):
-                if j != i:  # q holds the whole triangle (it is convex) and the material just outside it
-                    hidden |= q.contains(tri.reshape(-1, 3), margin=-1e-9).reshape(-1, 3).all(1) & q.contains(outside)
-            f = f[~hidden]
-        verts.append((v - centre) * scale)
-        faces.append(f + offset)
-        cols.append(np.tile(colours[p.part], (len(v), 1)))
-        offset += len(v)
-    return np.concatenate(verts), np.concatenate(faces), np.concatenate(cols)

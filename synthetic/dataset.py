@@ -1,19 +1,23 @@
-"""Writing the embedded dataset: procedural chairs (synthetic/chairs.py) in the real R2N2 layout.
+"""Writing the embedded dataset: procedural objects of the R2N2 classes (synthetic/chairs.py, airplanes.py, ...) in the
+real R2N2 layout. The default is the writeup's: 500 chairs.
 
-For every chair it writes what R2N2 has:
-  shapenet/03001627/<id>/model.obj                  the mesh, ShapeNetCore v1 normalisation (bounding box
+For every model it writes what R2N2 has (<synset> 03001627 for the chairs, r2n2_layout.CLASSES for the others):
+  shapenet/<synset>/<id>/model.obj                  the mesh, ShapeNetCore v1 normalisation (bounding box
                                                     centred at the origin, diagonal 1), +y up, front +z
-  r2n2/ShapeNetRendering/03001627/<id>/rendering/   V 137x137 RGBA PNGs (alpha = silhouette, background
+  r2n2/ShapeNetRendering/<synset>/<id>/rendering/   V 137x137 RGBA PNGs (alpha = silhouette, background
                                                     RGB 0), rendering_metadata.txt, renderings.txt
-  r2n2/ShapeNetVoxels/03001627/<id>/model.binvox    a solid 32^3 grid (every voxel that touches the solid)
+  r2n2/ShapeNetVoxels/<synset>/<id>/model.binvox    a solid 32^3 grid (every voxel that touches the solid)
                                                     over the model's own bounding cube, as ShapeNet's
                                                     binvox files: translate = bbox minimum, scale = the
                                                     largest extent
-and split_03001627.json (80 / 5 / 15 % train / val / test) plus families.json (the family of each chair).
-With `shapenet_like`, model.obj is instead the chair as synthetic/shapenet_like.py writes it: ShapeNet's face counts
+and split_03001627.json (80 / 5 / 15 % train / val / test of each class) plus families.json (the family of each
+model). Several classes go into splits.json (every class, as PyTorch3D's R2N2 reads it) and, when the chairs are
+among them, split_03001627.json too (the chairs, as the course starter reads them). A class set has PER_CLASS models
+per class by default, shared equally or as the real R2N2 split shares them (REAL_SIZES, at least 3 a class).
+With `shapenet_like`, model.obj is instead the object as synthetic/shapenet_like.py writes it: ShapeNet's face counts
 (10k-100k) and mess (a soup of groups, duplicated and double-sided parts, flipped faces, holes, quads, a
 missing model.mtl), on the same surface; mess.json records each model's mess. Every other file is the
-default build's, byte for byte: the renderings, voxels and cameras come from the clean chair.
+default build's, byte for byte: the renderings, voxels and cameras come from the clean object.
 The views are rendered with PyTorch3D through the very cameras that pytorch3d.datasets.R2N2 rebuilds
 from rendering_metadata.txt (R2N2's ranges: azimuth [0, 360), elevation [25, 30), dist_ratio
 [0.65, 0.95), fov written as 25 and, as in R2N2, not applied).
@@ -22,6 +26,7 @@ The same seed gives the same dataset. The dataset is built in a temporary folder
 complete, so an interrupted build never looks like a dataset. The command line is make_synthetic_dataset.py.
 """
 import hashlib
+import importlib
 import json
 import multiprocessing as mp
 import os
@@ -33,11 +38,42 @@ from PIL import Image
 from tqdm import tqdm
 
 from cli import InputError
-from r2n2_layout import SPLITS_FILE, SYNSET, model_paths, r2n2_camera
+from r2n2_layout import ALL_SPLITS_FILE, CLASSES, NAMES, SPLITS_FILE, SYNSET, dataset_synsets, is_dataset, model_paths, \
+    parse_classes, r2n2_camera, split_size
 from runtime import remove_stale_tmp
+from synthetic.primitives import normalisation, parts_mesh
 from synthetic.shapenet_like import messy_obj
-from synthetic.chairs import chair_mesh, make_chair, normalisation
 from utils_vox import VOX_SIZE, write_binvox
+
+# Each class's generator: synthetic.<module>.<function>(seed, index) -> (family, parts, colours per part, material).
+GENERATORS = {"airplane": ("airplanes", "make"), "bench": ("benches", "make"), "cabinet": ("cabinets", "make"),
+              "car": ("cars", "make"), "chair": ("chairs", "make_chair"), "display": ("displays", "make"),
+              "lamp": ("lamps", "make"), "loudspeaker": ("loudspeakers", "make"), "rifle": ("rifles", "make"),
+              "sofa": ("sofas", "make"), "table": ("tables", "make"), "telephone": ("telephones", "make"),
+              "vessel": ("vessels", "make")}
+assert set(GENERATORS) == set(CLASSES)
+# Models per class in the standard R2N2 split (train + val + test, as Pix2Vox's ShapeNet.json and Mesh R-CNN's
+# split lay it out; 43,784 in all): the shares of `shares="real"` and bench_cache.py's projection.
+REAL_SIZES = {"airplane": 4045, "bench": 1816, "cabinet": 1572, "car": 7497, "chair": 6778, "display": 1095,
+              "lamp": 2318, "loudspeaker": 1618, "rifle": 2372, "sofa": 3173, "table": 8509, "telephone": 1052,
+              "vessel": 1939}
+PER_CLASS = 60  # the default size of a class set: 780 models over the thirteen, built in about 8 minutes on 2 cores
+
+
+def generator(name):
+    """The function that makes model `index` of class `name` (see GENERATORS)."""
+    module, function = GENERATORS[name]
+    return getattr(importlib.import_module(f"synthetic.{module}"), function)
+
+
+def class_sizes(synsets, num_models, shares):
+    """{synset: models}: `num_models` over the classes, equally or in the real split's shares (largest remainder),
+    at least 3 per class (one per split)."""
+    weights = np.array([1.0 if shares == "equal" else REAL_SIZES[NAMES[s]] for s in synsets])
+    exact = num_models * weights / weights.sum()
+    sizes = np.floor(exact).astype(int)
+    sizes[np.argsort(sizes - exact)[:num_models - sizes.sum()]] += 1
+    return {s: max(3, int(n)) for s, n in zip(synsets, sizes)}
 
 
 def voxelize(parts, centre, scale, surface_points, d=VOX_SIZE, sub=4):
@@ -119,22 +155,23 @@ def render_views(verts, faces, colours, material, cameras_rtk):
     return rgba
 
 
-def model_id(seed, index):
-    return hashlib.md5(f"synthetic-chair-{seed}-{index}".encode()).hexdigest()
+def model_id(seed, index, name="chair"):
+    return hashlib.md5(f"synthetic-{name}-{seed}-{index}".encode()).hexdigest()
 
 
 def build_model(job):
-    """Write every file of one chair under `root`; returns (model id, family, mess), mess None unless shapenet_like.
+    """Write every file of one model under `root`; returns (synset, model id, family, mess), mess None unless
+    shapenet_like.
 
     The ShapeNet-like mesh draws from a random stream of its own (its target face count:
     `target_faces`, or log-uniform in [10k, 100k]), so the other files are those of the default build."""
-    root, seed, index, views, shapenet_like, target_faces = job
+    root, name, seed, index, views, shapenet_like, target_faces = job
     torch.set_num_threads(1)
-    family, parts, colours, material = make_chair(seed, index)
+    family, parts, colours, material = generator(name)(seed, index)
     centre, scale = normalisation(parts)
-    verts, faces, _ = chair_mesh(parts, centre, scale, colours)
-    mid = model_id(seed, index)
-    paths = model_paths(root, mid)
+    verts, faces, _ = parts_mesh(parts, centre, scale, colours)
+    mid = model_id(seed, index, name)
+    paths = model_paths(root, mid, CLASSES[name])
     ren_dir = paths["rendering"]
     for f in (paths["obj"], paths["binvox"], paths["metadata"]):
         os.makedirs(os.path.dirname(f), exist_ok=True)
@@ -155,44 +192,59 @@ def build_model(job):
     lines = [f"{a:.6f} {e:.6f} 0 {r:.6f} 25" for a, e, r in meta]  # azim elev yaw dist_ratio fov
     rows = [[float(w) for w in line.split()] for line in lines]  # the rounded values a loader reads back
     cams = [r2n2_camera(azim, elev, dist_ratio) for azim, elev, _, dist_ratio, _ in rows]
-    images = render_views(*chair_mesh(parts, centre, scale, colours, for_render=True), material, cams)
+    images = render_views(*parts_mesh(parts, centre, scale, colours, for_render=True), material, cams)
     for v in range(views):
         Image.fromarray(images[v], "RGBA").save(os.path.join(ren_dir, "%02d.png" % v))
     with open(paths["metadata"], "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(ren_dir, "renderings.txt"), "w") as f:
         f.write("\n".join("%02d.png" % v for v in range(views)) + "\n")
-    return mid, family, mess
+    return CLASSES[name], mid, family, mess
 
 
-def _is_dataset(path):
-    return os.path.isfile(os.path.join(path, SPLITS_FILE))
-
-
-def _write_splits(root, ids, views, seed):
-    """80 / 5 / 15 % train / val / test, disjoint, a function of the seed; every model lists all its views."""
+def _split_members(ids, synset, views, seed):
+    """One class's 80 / 5 / 15 % train / val / test, disjoint, a function of the seed; every model lists all its
+    views. The chairs' permutation is the one the chair-only dataset has always had."""
     n = len(ids)
-    order = np.random.default_rng([seed, 2**31]).permutation(n)
+    order = np.random.default_rng([seed, 2**31] + ([] if synset == SYNSET else [int(synset)])).permutation(n)
     n_test, n_val = max(1, round(0.15 * n)), max(1, round(0.05 * n))
     members = {"train": order[n_test + n_val:], "val": order[n_test:n_test + n_val], "test": order[:n_test]}
-    splits = {name: {SYNSET: {ids[i]: list(range(views)) for i in sorted(idx)}} for name, idx in members.items()}
-    with open(os.path.join(root, SPLITS_FILE), "w") as f:
-        json.dump(splits, f, indent=1)
+    return {name: {ids[i]: list(range(views)) for i in sorted(idx)} for name, idx in members.items()}
+
+
+def _write_splits(root, ids_by_synset, views, seed):
+    """split_03001627.json for the chairs; splits.json (written last) too when there are other classes."""
+    members = {s: _split_members(ids, s, views, seed) for s, ids in ids_by_synset.items()}
+    files = {SPLITS_FILE: [SYNSET]} if SYNSET in members else {}
+    if list(members) != [SYNSET]:
+        files[ALL_SPLITS_FILE] = list(members)
+    for name, synsets in files.items():
+        splits = {split: {s: members[s][split] for s in synsets} for split in ("train", "val", "test")}
+        with open(os.path.join(root, name), "w") as f:
+            json.dump(splits, f, indent=1)
 
 
 def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False, force=False, shapenet_like=False,
-                  faces=None):
+                  faces=None, classes="chair", shares="equal"):
     """Build the dataset into the folder `out` (see the module docstring) and return its absolute path.
 
+    `classes` (a --classes value) with `num_models` in all (None: 500 chairs alone, else PER_CLASS per class),
+    shared over the classes equally or as the real split (`shares` "equal" or "real").
     `shapenet_like` writes ShapeNet-like meshes with `faces` faces each (the nearest a subdivision level
-    gives, within a factor 2), or a count drawn per chair log-uniformly in [10k, 100k] when None.
+    gives, within a factor 2), or a count drawn per model log-uniformly in [10k, 100k] when None.
 
     Everything is written into `out`.tmp-<pid> and renamed to `out` once complete, so a folder named
     `out` always holds a whole dataset. Refuses (InputError) when `out` already holds one, unless
     `force`, and never deletes a folder that is not a dataset.
     """
-    if num_models < 3:
-        raise InputError(f"--num_models must be at least 3 (one chair per split), not {num_models}")
+    synsets = parse_classes(classes)
+    if shares not in ("equal", "real"):
+        raise InputError(f"--shares must be equal or real, not {shares}")
+    if num_models is None:
+        num_models = 500 if synsets == [SYNSET] else PER_CLASS * len(synsets)
+    if num_models < 3 * len(synsets):
+        raise InputError(f"--num_models must be at least 3 per class (one model per split), {3 * len(synsets)} "
+                         f"for {len(synsets)} classes, not {num_models}")
     if not 1 <= views <= 24:
         raise InputError(f"--views must be between 1 and 24 (R2N2 has 24), not {views}")
     if faces is not None and not shapenet_like:
@@ -200,9 +252,9 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
     if faces is not None and not 1000 <= faces <= 1_000_000:
         raise InputError(f"--faces must be between 1000 and 1000000 (ShapeNet's chairs: 10k-100k), not {faces}")
     out = os.path.abspath(out)
-    if _is_dataset(out) and not force:
+    if is_dataset(out) and not force:
         raise InputError(f"{out} already holds a dataset; pass --force to rebuild it")
-    if os.path.exists(out) and not _is_dataset(out) and (not os.path.isdir(out) or os.listdir(out)):
+    if os.path.exists(out) and not is_dataset(out) and (not os.path.isdir(out) or os.listdir(out)):
         raise InputError(f"{out} exists and is not a dataset; remove it or choose another --out")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     remove_stale_tmp(out)
@@ -210,21 +262,24 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     try:
-        jobs = [(tmp, seed, i, views, shapenet_like, faces) for i in range(num_models)]
-        progress = dict(total=num_models, desc="building chairs", unit="chair", disable=quiet)
+        sizes = class_sizes(synsets, num_models, shares)
+        jobs = [(tmp, NAMES[s], seed, i, views, shapenet_like, faces) for s, n in sizes.items() for i in range(n)]
+        what = "chair" if synsets == [SYNSET] else "model"
+        progress = dict(total=len(jobs), desc=f"building {what}s", unit=what, disable=quiet)
         if workers > 1:
             with mp.get_context("fork").Pool(workers) as pool:
                 results = list(tqdm(pool.imap(build_model, jobs, chunksize=2), **progress))
         else:
             results = [build_model(job) for job in tqdm(jobs, **progress)]
-        ids = [mid for mid, _, _ in results]
+        ids = [mid for _, mid, _, _ in results]
         assert len(set(ids)) == len(ids), "model ids collide"
         with open(os.path.join(tmp, "families.json"), "w") as f:
-            json.dump({mid: family for mid, family, _ in results}, f, indent=1)
+            json.dump({mid: family for _, mid, family, _ in results}, f, indent=1)
         if shapenet_like:
             with open(os.path.join(tmp, "mess.json"), "w") as f:
-                json.dump({mid: mess for mid, _, mess in results}, f, indent=1)
-        _write_splits(tmp, ids, views, seed)  # last: the split file marks a complete dataset
+                json.dump({mid: mess for _, mid, _, mess in results}, f, indent=1)
+        by_synset = {s: [mid for synset, mid, _, _ in results if synset == s] for s in synsets}
+        _write_splits(tmp, by_synset, views, seed)  # last: the split files mark a complete dataset
         old = f"{out}.old-{os.getpid()}"
         if os.path.isdir(out):
             os.replace(out, old)  # a dataset (with force) or an empty folder
@@ -234,3 +289,12 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def describe_dataset(root):
+    """"500 chairs" or "780 models of 13 classes (airplane 60, ...)": what a built dataset holds."""
+    sizes = {NAMES.get(s, s): split_size(root, "train", [s]) + split_size(root, "val", [s]) + split_size(root, "test", [s])
+             for s in dataset_synsets(root)}
+    if list(sizes) == ["chair"]:
+        return f"{sizes['chair']} chairs"
+    return f"{sum(sizes.values())} models of {len(sizes)} classes ({', '.join(f'{k} {v}' for k, v in sizes.items())})"

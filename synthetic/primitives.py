@@ -1,7 +1,8 @@
-"""Closed convex parts for building chairs: each part is a convex polyhedron, so its mesh is closed and
-outward-facing by construction and it has an exact inside test (its face planes), which the voxeliser
+"""Closed convex parts for building the objects of every class: each part is a convex polyhedron, so its mesh is
+closed and outward-facing by construction and it has an exact inside test (its face planes), which the voxeliser
 uses. Curved and swept shapes (bent tubes, curved panels, arcs) are chains of convex cells that share
-their end sections, so a chair stays a union of closed, consistently oriented triangle meshes.
+their end sections, so an object stays a union of closed, consistently oriented triangle meshes.
+`normalisation` and `parts_mesh` turn an object's parts into its ShapeNet-normalised mesh.
 
 Geometry only (numpy, scipy); units are free, +y up, front +z.
 """
@@ -165,3 +166,36 @@ def blob(center, radii, rng, part="seat", squash_top=0.0):
     pts = g * np.asarray(radii) * rng.uniform(0.9, 1.05, (n, 1))
     pts[:, 1] = np.minimum(pts[:, 1], radii[1] * (1 - squash_top))
     return Convex(np.asarray(center, float) + pts, part)
+
+
+def normalisation(parts):
+    """(centre, scale): world = (raw - centre) * scale puts the bounding box at the origin with diagonal 1."""
+    verts = np.concatenate([p.mesh()[0] for p in parts])
+    lo, hi = verts.min(0), verts.max(0)
+    return (lo + hi) / 2, 1.0 / np.linalg.norm(hi - lo)
+
+
+def parts_mesh(parts, centre, scale, colours, for_render=False):
+    """One mesh of all parts, normalised: verts (V, 3), faces (F, 3), per-vertex RGB (V, 3).
+
+    `for_render` gives the triangles to draw: a vertex per face corner (flat-shaded faces), without the
+    triangles that have another part's material on their outer side (buried in it, or a face two cells
+    of a panel or tube share). Those are never seen, and the CPU rasteriser's time grows with the number
+    of triangles."""
+    verts, faces, cols, offset = [], [], [], 0
+    for i, p in enumerate(parts):
+        v, f = p.render_mesh() if for_render else p.mesh()
+        if for_render:
+            tri = v[f]  # (F, 3, 3)
+            normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+            outside = tri.mean(1) + 1e-5 * normal / np.linalg.norm(normal, axis=1, keepdims=True)  # (F, 3)
+            hidden = np.zeros(len(f), bool)
+            for j, q in enumerate(parts):
+                if j != i:  # q holds the whole triangle (it is convex) and the material just outside it
+                    hidden |= q.contains(tri.reshape(-1, 3), margin=-1e-9).reshape(-1, 3).all(1) & q.contains(outside)
+            f = f[~hidden]
+        verts.append((v - centre) * scale)
+        faces.append(f + offset)
+        cols.append(np.tile(colours[p.part], (len(v), 1)))
+        offset += len(v)
+    return np.concatenate(verts), np.concatenate(faces), np.concatenate(cols)

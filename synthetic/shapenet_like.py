@@ -39,7 +39,7 @@ def subdivision_level(n_faces, target_faces):
 
 def subdivided_parts(parts, centre, scale, level):
     """[(verts (V, 3), faces (F, 3)), ...] per part, in the normalised frame world = (raw - centre) * scale, as
-    synthetic.chairs.chair_mesh places the clean chair: the clean surface a messy OBJ must equal."""
+    synthetic.primitives.parts_mesh places the clean chair: the clean surface a messy OBJ must equal."""
     return [subdivide((p.verts - centre) * scale, p.faces, level) for p in parts]
 
 

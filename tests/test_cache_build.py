@@ -160,13 +160,13 @@ def reference(dataset, tmp_path_factory):
     root = tmp_path_factory.mktemp("reference")
     with pytest.MonkeyPatch.context() as mp:
         build(mp, dataset, root, workers=1)
-    return str(root / "train")
+    return str(root / SYNSET / "train")
 
 
 def test_parallel_build_equals_serial(dataset, reference, tmp_path, monkeypatch):
     ds = build(monkeypatch, dataset, tmp_path, workers=2)
     assert len(ds.model_ids) == 7 and len(ds) == 28
-    assert_same_cache(str(tmp_path / "train"), reference)
+    assert_same_cache(str(tmp_path / SYNSET / "train"), reference)
 
 
 def test_normals_are_cached_unit_and_outward(dataset, reference, monkeypatch):
@@ -194,12 +194,12 @@ def test_a_cache_of_the_previous_version_is_rebuilt(dataset, reference, tmp_path
     """A version 3 cache (points, no normals) is rebuilt, not loaded: the fingerprint holds CACHE_VERSION."""
     monkeypatch.setattr(r2n2_cache, "CACHE_VERSION", 3)
     build(monkeypatch, dataset, tmp_path)
-    os.remove(tmp_path / "train" / "normals.npy")  # as version 3 wrote it
+    os.remove(tmp_path / SYNSET / "train" / "normals.npy")  # as version 3 wrote it
     monkeypatch.undo()
     capfd.readouterr()
     ds = build(monkeypatch, dataset, tmp_path)
-    assert "caching train split" in capfd.readouterr().err
-    assert_same_cache(str(tmp_path / "train"), reference)
+    assert "caching chair train split" in capfd.readouterr().err
+    assert_same_cache(str(tmp_path / SYNSET / "train"), reference)
     assert ds.normals.shape == (7, N_POINTS, 3)
 
 
@@ -210,7 +210,7 @@ def test_resume_after_sigkill(dataset, reference, tmp_path, monkeypatch, capfd):
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     assert records(root) == [0, 1, 2]  # one process: models in order, 3 cut off mid-write
-    build_dir, = glob.glob(str(root / "train.build-*"))
+    build_dir, = glob.glob(str(root / SYNSET / "train.build-*"))
     with open(os.path.join(build_dir, "models", "000004.tmp99999.npz"), "wb") as f:
         f.write(b"a record cut off before its rename")
     capfd.readouterr()
@@ -224,9 +224,9 @@ def test_resume_after_sigkill(dataset, reference, tmp_path, monkeypatch, capfd):
     monkeypatch.setattr(r2n2_cache, "_cache_model", counting)
     build(monkeypatch, dataset, root, workers=1)
     assert done == [3, 4, 5, 6]  # only the models without a record (so the three records were not rewritten)
-    assert "resuming the train cache: 3 of 7 models done before" in capfd.readouterr().err
-    assert_same_cache(str(root / "train"), reference)  # model 3's junk rows were overwritten
-    assert sorted(os.listdir(root)) == ["train", "train.lock"]
+    assert "resuming the chair train cache: 3 of 7 models done before" in capfd.readouterr().err
+    assert_same_cache(str(root / SYNSET / "train"), reference)  # model 3's junk rows were overwritten
+    assert sorted(os.listdir(root / SYNSET)) == ["train", "train.lock"]
 
 
 def test_ctrl_c_stops_the_pool_and_the_rerun_resumes(dataset, reference, tmp_path, monkeypatch, capfd):
@@ -249,9 +249,9 @@ def test_ctrl_c_stops_the_pool_and_the_rerun_resumes(dataset, reference, tmp_pat
     assert records(root) == [0, 1, 2, 3]  # kept
     capfd.readouterr()
     build(monkeypatch, dataset, root, workers=2)
-    assert "resuming the train cache: 4 of 7 models done before" in capfd.readouterr().err
-    assert_same_cache(str(root / "train"), reference)
-    assert sorted(os.listdir(root)) == ["train", "train.lock"]
+    assert "resuming the chair train cache: 4 of 7 models done before" in capfd.readouterr().err
+    assert_same_cache(str(root / SYNSET / "train"), reference)
+    assert sorted(os.listdir(root / SYNSET)) == ["train", "train.lock"]
 
 
 def break_models(data, ids):
@@ -300,7 +300,7 @@ def test_bad_models_are_skipped_by_name(tiny_dataset, tmp_path, monkeypatch, cap
     for model_id, (path, reason) in bad.items():
         named = [line for line in lines if line.startswith(f"skipped model {model_id}: ")]
         assert len(named) == 1 and path in named[0] and reason in named[0], (model_id, named)
-    report = json.load(open(tmp_path / "cache" / "train" / "build_report.json"))
+    report = json.load(open(tmp_path / "cache" / SYNSET / "train" / "build_report.json"))
     assert report["models"] == 10 and report["kept"] == 4 == len(ds.model_ids)
     assert set(report["skipped"]) == set(bad)
     assert all(bad[m][0] in why for m, why in report["skipped"].items())
@@ -326,7 +326,7 @@ def test_bad_models_are_skipped_by_name(tiny_dataset, tmp_path, monkeypatch, cap
         build(monkeypatch, data, tmp_path / "strict_cache", workers=2)
     assert "cannot be used" in str(stop.value) and any(path in str(stop.value) for path, _ in bad.values())
     assert "Traceback" not in capfd.readouterr().err
-    assert not os.path.exists(tmp_path / "strict_cache" / "train")
+    assert not os.path.exists(tmp_path / "strict_cache" / SYNSET / "train")
 
 
 def test_rerun_after_too_many_skips_stops_again(dataset, tmp_path, monkeypatch):
@@ -371,7 +371,7 @@ def test_zero_area_mesh_is_skipped_by_name(dataset, tmp_path, monkeypatch):
 def test_feats_are_gathered_without_rebuilding(dataset, tmp_path, monkeypatch, capfd):
     data = copy_dataset(dataset, tmp_path / "data")
     ds = build(monkeypatch, data, tmp_path / "cache")
-    cache = tmp_path / "cache" / "train"
+    cache = tmp_path / "cache" / SYNSET / "train"
     stamps = lambda: [(os.stat(cache / n).st_ino, os.stat(cache / n).st_mtime_ns) for n in ("points.npy", "meta.json")]
     before = stamps()
     rng = np.random.default_rng(0)
@@ -406,13 +406,13 @@ def test_lock_lets_one_process_build(dataset, tmp_path):
                 p.kill()
     assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outs]
     errs = [err for _, err in outs]
-    builder = [i for i, err in enumerate(errs) if "caching train split" in err]
+    builder = [i for i, err in enumerate(errs) if "caching chair train split" in err]
     assert len(builder) == 1, errs
     waiter = errs[1 - builder[0]]
-    assert "waiting for another process that is building the train cache" in waiter and "caching" not in waiter
+    assert "waiting for another process that is building the chair train cache" in waiter and "caching" not in waiter
     digests = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
     assert digests[0] == digests[1]
-    cache = root / "train"
+    cache = root / SYNSET / "train"
     for name in ("images", "points", "normals", "voxels", "verts", "faces"):
         assert digests[0][name] == hashlib.sha1(np.load(cache / f"{name}.npy").tobytes()).hexdigest()
     assert digests[0]["model_ids"] == json.load(open(cache / "meta.json"))["model_ids"]
@@ -422,15 +422,15 @@ def test_stale_folders_are_removed(dataset, reference, tmp_path, monkeypatch):
     root = tmp_path / "cache"
     dead = subprocess.Popen(["true"])
     dead.wait()
-    stale = [root / f"train.tmp-{dead.pid}", root / "train.build-0123456789abcdef" / "models"]
-    kept = [root / f"train.tmp-{os.getpid()}", root / "test.build-0123456789abcdef"]  # a live build, another split
+    stale = [root / SYNSET / f"train.tmp-{dead.pid}", root / SYNSET / "train.build-0123456789abcdef" / "models"]
+    kept = [root / SYNSET / f"train.tmp-{os.getpid()}", root / SYNSET / "test.build-0123456789abcdef"]  # a live build, another split
     for folder in stale + kept:
         folder.mkdir(parents=True)
         (folder / "x.npy").write_bytes(b"leftover")
     build(monkeypatch, dataset, root)
-    assert sorted(os.listdir(root)) == sorted(["train", "train.lock", kept[0].name, kept[1].name])
+    assert sorted(os.listdir(root / SYNSET)) == sorted(["train", "train.lock", kept[0].name, kept[1].name])
     assert all((folder / "x.npy").exists() for folder in kept)
-    assert_same_cache(str(root / "train"), reference)
+    assert_same_cache(str(root / SYNSET / "train"), reference)
 
 
 def duplicate_faces(verts, faces):
@@ -448,7 +448,8 @@ def duplicate_faces(verts, faces):
 
 def test_shapenet_like_meshes_cache_as_written(tmp_path, monkeypatch):
     from synthetic import dataset as synthetic_dataset
-    from synthetic.chairs import make_chair, normalisation
+    from synthetic.chairs import make_chair
+    from synthetic.primitives import normalisation
 
     data = synthetic_dataset.build_dataset(str(tmp_path / "messy"), num_models=4, views=2, seed=123, workers=1, quiet=True,
                          shapenet_like=True, faces=3000)
@@ -463,7 +464,7 @@ def test_shapenet_like_meshes_cache_as_written(tmp_path, monkeypatch):
 
     monkeypatch.setattr(r2n2_cache, "_cache_model", recording)
     ds = build(monkeypatch, data, tmp_path / "cache")
-    report = json.load(open(tmp_path / "cache" / "train" / "build_report.json"))
+    report = json.load(open(tmp_path / "cache" / SYNSET / "train" / "build_report.json"))
     assert report["skipped"] == {} and ds.model_ids == ids and set(stats) == set(ids)
     for m, model_id in enumerate(ds.model_ids):
         verts, faces, _ = load_obj(model_paths(data, model_id)["obj"], load_textures=False)  # quads fanned

@@ -56,7 +56,7 @@ def test_cache_is_reused_and_invalidated(tiny_dataset, tmp_path):
     data = str(tmp_path / "copy")
     shutil.copytree(tiny_dataset, data, ignore=shutil.ignore_patterns(".r2n2_cache"))
     R2N2("test", data)
-    meta = os.path.join(data, ".r2n2_cache", "test", "meta.json")
+    meta = os.path.join(data, ".r2n2_cache", SYNSET, "test", "meta.json")
     first = os.stat(meta).st_mtime_ns
     R2N2("test", data)
     assert os.stat(meta).st_mtime_ns == first  # reused

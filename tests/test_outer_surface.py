@@ -12,7 +12,8 @@ from metrics import f1_scores, sample_surfaces
 from occupancy import winding_number
 from outer_surface import KEEP_BELOW, _resolve_duplicates, outer_surface_points, outer_winding_number, prepare_mesh
 from synthetic.shapenet_like import messy_obj
-from synthetic.chairs import chair_mesh, make_chair, normalisation
+from synthetic.chairs import make_chair
+from synthetic.primitives import normalisation, parts_mesh
 
 # Embedded chairs (seed 0): a dining chair, wingbacks and a tulip (curved shells made of cells that share
 # sections), an office chair, a cantilever (bent tubes), a stool: 0.1-0.5 of their area buried.
@@ -23,7 +24,7 @@ def clean_chair(index, seed=0):
     """(parts, centre, scale, verts (V, 3) float32, faces (F, 3) int64) of an embedded chair."""
     _, parts, colours, _ = make_chair(seed, index)
     centre, scale = normalisation(parts)
-    verts, faces, _ = chair_mesh(parts, centre, scale, colours)
+    verts, faces, _ = parts_mesh(parts, centre, scale, colours)
     return parts, centre, scale, torch.tensor(verts, dtype=torch.float32), torch.tensor(faces)
 
 

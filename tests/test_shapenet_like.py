@@ -1,6 +1,6 @@
 """The ShapeNet-like option (synthetic/shapenet_like.py, synthetic/dataset.py --shapenet_like): PyTorch3D's load_obj reads
 the messy OBJ; its surface is the clean chair's (PyTorch3D's point-to-triangle distance against
-synthetic.chairs.chair_mesh, both ways, open only at the holes); the mess recorded in mess.json is in the file,
+synthetic.primitives.parts_mesh, both ways, open only at the holes); the mess recorded in mess.json is in the file,
 counted from what load_obj reads (duplicated, reversed, double-sided, missing faces, quads); face counts meet
 the target; and the option changes model.obj only, every other file of the dataset being the default build's."""
 import filecmp
@@ -24,7 +24,8 @@ from synthetic import dataset as synth
 from conftest import script_fails, script_ok
 from r2n2_layout import SPLITS_FILE, SYNSET
 from synthetic.shapenet_like import messy_obj, quads, subdivide, subdivided_parts, subdivision_level
-from synthetic.chairs import chair_mesh, make_chair, normalisation
+from synthetic.chairs import make_chair
+from synthetic.primitives import normalisation, parts_mesh
 
 # (seed, index) of chairs whose draws (rng = default_rng(index)) cover every kind of mess between them
 CHAIRS = [(1, 0), (1, 1), (1, 2), (1, 3)]
@@ -190,7 +191,7 @@ def test_messy_surface_is_the_clean_chair_open_only_at_the_holes(tmp_path):
     path = tmp_path / "model.obj"
     path.write_text(text)
     verts, faces, _, clean, _, missing = read_back(path, text, parts, centre, scale, mess)
-    cv, cf, _ = chair_mesh(parts, centre, scale, colours)  # the clean chair, as the default build writes it
+    cv, cf, _ = parts_mesh(parts, centre, scale, colours)  # the clean chair, as the default build writes it
     clean_tris = torch.tensor(cv[cf], dtype=torch.float32)  # (F, 3, 3)
     messy_tris = verts[faces.verts_idx]
 

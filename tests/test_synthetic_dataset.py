@@ -23,7 +23,7 @@ from scipy import ndimage
 
 import cli
 from conftest import script
-from synthetic import chairs
+from synthetic import chairs, primitives
 from synthetic import dataset as synth
 from occupancy import winding_number
 from r2n2_layout import SPLITS_FILE, SYNSET
@@ -268,8 +268,8 @@ def test_families_closed_oriented_connected_with_holes():
         for i in indices:
             fam, parts, colours, material = chairs.make_chair(0, i)
             assert fam == family and set(colours) >= {p.part for p in parts} and material[0] > 0
-            centre, scale = chairs.normalisation(parts)
-            verts, faces, _ = chairs.chair_mesh(parts, centre, scale, colours)
+            centre, scale = primitives.normalisation(parts)
+            verts, faces, _ = primitives.parts_mesh(parts, centre, scale, colours)
             lo, hi = verts.min(0), verts.max(0)
             assert np.allclose((lo + hi) / 2, 0, atol=1e-9) and np.isclose(np.linalg.norm(hi - lo), 1)
             assert 24 <= len(faces) <= 1500, (family, len(faces))  # low-poly: the CPU rasteriser's cost grows with faces
@@ -307,7 +307,7 @@ def test_no_chair_is_a_near_copy_of_another():
     points = []
     for i in range(72):
         _, parts, colours, _ = chairs.make_chair(5, i)
-        verts, faces, _ = chairs.chair_mesh(parts, *chairs.normalisation(parts), colours)
+        verts, faces, _ = primitives.parts_mesh(parts, *primitives.normalisation(parts), colours)
         points.append(synth.sample_surface(verts, faces, 1000, np.random.default_rng(i))[:1000])  # (1000, 3)
     trees = [cKDTree(p) for p in points]
     best = [max(f1_at(points[j], points[i], trees[j], trees[i]) for j in range(12, 72)) for i in range(12)]
