@@ -32,7 +32,10 @@ Every prediction is a training chair's mesh, and is scored as eval_model.py scor
 the training chair's cached sample; metrics.f1_scores against the test chair's 10k ground-truth points).
 The split is read as eval_model.py reads it (evaluation.evaluated_split: one view per chair), so the rows of
 the per-example lists line up with the models' metrics files; per_example_model_id is the training chair
-each row predicted. Cost for 400 training chairs on 2 busy CPU cores: the constant's choice ~3 min (each
+each row predicted. With several --classes, the constant is one per class (the class's best training model: it
+knows the class and nothing else), the oracle's shortlist searches the test model's own class (retrieval and the
+constant stay among its candidates, so a retrieved model of another class still bounds it), and retrieval searches
+every class, so it may return another class's shape, as a model may. Every file then has per-class rows. Cost for 400 training chairs on 2 busy CPU cores: the constant's choice ~3 min (each
 of the 400 x 400 pairs at 1000 points), the oracle's shortlist ~1 min and rescoring ~30 s for 75 chairs.
 """
 import argparse
@@ -54,6 +57,7 @@ from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores
 from model import model_input
 from occupancy import training_labels
 from r2n2_custom import R2N2, collate_batched_R2N2
+from r2n2_layout import NAMES, classes_label
 from representations import prediction_points
 from results import print_summary, write_metrics
 from runtime import pick_device
@@ -205,8 +209,9 @@ def run_baseline(name, predict, loader, train, chosen, out_dir, vis_dir, args, d
     summary, path = write_metrics(results, out_dir, name, {
         "id": args.id, "type": "baseline", "baseline": name, "split": args.split, "dataset": dataset.dataset_dir,
         "views": "one", "checkpoint": None, "step": None,
-        "per_example_model_id": [train.model_ids[int(c)] for c in chosen], **extra,
-    })
+        "per_example_model_id": [train.model_ids[int(c)] for c in chosen], "classes": classes_label(dataset.synsets),
+        **extra,
+    }, synsets=dataset.example_synsets())
     print_summary(summary, path, per_second, device)
     print(f"{name}: scored in {time.time() - t0:.0f} s")
     return summary
@@ -224,7 +229,7 @@ def main(args):
         if model.load_feat:
             raise cli.InputError(f"{args.checkpoint_path} was trained on precomputed features (--load_feat) and has "
                                  "no image encoder; retrieval needs a checkpoint trained on images")
-    train = R2N2("train", args.dataset_dir, views="all")
+    train = R2N2("train", args.dataset_dir, views="all", classes=args.classes)
     if len(train.model_ids) < 2:
         raise cli.InputError("the training split needs at least 2 chairs for the constant baseline")
     args.all_views = False  # one view per chair, as eval_model.py reads the split
@@ -235,14 +240,24 @@ def main(args):
     gt_cache = {}  # the test chairs' occupancy labels for the IoU, computed once for the three baselines
 
     t0 = time.time()
-    constant, mean_f1 = constant_choice(train_points, args.subsample)
-    print(f"constant: {train.model_ids[constant]} (mean F1@0.05 {mean_f1[constant]:.2f} to the other "
-          f"{len(train.model_ids) - 1} training chairs, {args.subsample} points each; "
-          f"chosen in {time.time() - t0:.0f} s)")
-    choice = np.full(n, constant)
+    constants, test_class = {}, dataset.model_synset  # (G,) each test example's class (one view per model)
+    for c, synset in enumerate(train.synsets):  # one constant per class: the class is the one thing it knows
+        rows = np.flatnonzero(train.model_synset == c)  # (A_c,)
+        if len(rows) < 2:
+            raise cli.InputError(f"the training split needs at least 2 {NAMES[synset]}s for the constant baseline")
+        k, mean_f1 = constant_choice(train_points[rows], args.subsample)
+        constants[c] = (int(rows[k]), float(mean_f1[k]))
+        print(f"constant{'' if len(train.synsets) == 1 else ' ' + NAMES[synset]}: {train.model_ids[rows[k]]} (mean "
+              f"F1@0.05 {mean_f1[k]:.2f} to the other {len(rows) - 1} training {NAMES[synset]}s, {args.subsample} "
+              f"points each; chosen in {time.time() - t0:.0f} s)")
+    choice = np.array([constants[c][0] for c in test_class])
+    if len(train.synsets) == 1:
+        chosen_info = {"model_id": train.model_ids[constants[0][0]], "mean_f1@0.05_to_train": constants[0][1]}
+    else:
+        chosen_info = {"model_id_per_class": {NAMES[s]: train.model_ids[constants[c][0]] for c, s in enumerate(train.synsets)},
+                       "mean_f1@0.05_to_train_per_class": {NAMES[s]: constants[c][1] for c, s in enumerate(train.synsets)}}
     run_baseline("constant", fixed_predict(train, choice, device, gt_cache), loader, train, choice, out_dir, vis_dir, args,
-                 dataset, device, {"model_id": train.model_ids[constant], "subsample": args.subsample,
-                                   "mean_f1@0.05_to_train": float(mean_f1[constant])})
+                 dataset, device, {**chosen_info, "subsample": args.subsample})
 
     retrieved = None
     if model is not None:
@@ -254,10 +269,15 @@ def main(args):
                                              "feature": "model.encoder, cosine, every view of every training chair"})
 
     t0 = time.time()
-    shortlist = oracle_shortlist(train_points, test_points, args.subsample, min(args.shortlist, len(train.model_ids)))
+    shortlist = [None] * n
+    for c in range(len(train.synsets)):  # each test model's shortlist from its own class
+        rows, tests = np.flatnonzero(train.model_synset == c), np.flatnonzero(test_class == c)  # (A_c,), (G_c,)
+        best = oracle_shortlist(train_points[rows], test_points[tests], args.subsample, min(args.shortlist, len(rows)))
+        for g, picks in zip(tests, best):
+            shortlist[g] = rows[picks]
     candidates = []
     for g in range(n):
-        extra = [constant] + ([int(retrieved[g])] if retrieved is not None else [])
+        extra = [int(choice[g])] + ([int(retrieved[g])] if retrieved is not None else [])
         candidates.append(list(dict.fromkeys([int(c) for c in shortlist[g]] + extra)))  # ordered, no repeats
     print(f"oracle: shortlist in {time.time() - t0:.0f} s; it looks at the {args.split} ground truth "
           "(a ceiling, not a method)")

@@ -82,14 +82,14 @@ def main():
     args = p.parse_args()
     cli.check_at_least(args, "batch_size", "steps", "n_points")
     cli.check_at_least(args, "num_workers", "ico_level", minimum=0)
-    resolve_dataset_dir(args.dataset_dir)  # a wrong dataset is one line, before the model (and any download)
+    resolve_dataset_dir(args.dataset_dir, classes=args.classes)  # a wrong dataset is one line, before the model (and any download)
     args.w_chamfer, args.w_smooth, args.vox_loss = 1.0, 0.1, "bce"  # train_model.py's default loss
     device = pick_device(args.device)
     if args.amp == "fp16" and device.type != "cuda":
         raise cli.InputError("--amp fp16 needs CUDA (its GradScaler); on the CPU use --amp bf16")
     seed_everything(args.seed)
     speed_flags(device)  # as in training
-    dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat)
+    dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat, classes=args.classes)
     loader = DataLoader(dataset, batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed),
                         num_workers=args.num_workers, collate_fn=collate_batched_R2N2,
                         pin_memory=device.type == "cuda", persistent_workers=args.num_workers > 0)

@@ -5,6 +5,8 @@ numbers of a published protocol (Mesh R-CNN, Pixel2Mesh, Occupancy Networks) bes
         test_outputs/q2/metrics_mesh.json --out test_outputs/comparison
     python compare.py test_outputs/q2_*/metrics_point.json --label n_points --out test_outputs/n_points_study
     python compare.py test_outputs/*/metrics_*.json --protocol meshrcnn --out test_outputs/published
+    python compare.py test_outputs/all/metrics_point.json test_outputs/all_baselines/metrics_*.json --per_class \
+        --protocol onet --out test_outputs/all_classes
 
 Writes {out}/comparison.md and {out}/f1_curves.png (with --protocol: {out}/protocol_{protocol}.md), and prints the
 table. The 95 % bootstrap interval of avg F1@0.05 (results.write_metrics) stands beside it; a metrics file written
@@ -13,6 +15,9 @@ Under --protocol every column is read from the file's "protocols" section (its d
 are recorded there); "-" marks a number the model cannot have (the normals of a point cloud, the IoU of a surface)
 or a file written before the protocols. The published rows are the papers' (real ShapeNet chairs, their splits and
 training), ours are whatever dataset and budget the files record.
+--per_class (files of a model evaluated on several --classes): a table per number, a row per class, the mean over
+classes (what the papers print) and over instances, a column per file, then the papers' chair and mean-over-classes
+values in columns labelled as theirs; written to {out}/per_class_{protocol}.md.
 """
 import argparse
 import os
@@ -23,8 +28,8 @@ from tabulate import tabulate
 import cli
 import visualize
 from protocols import PROTOCOLS
-from results import (comparison_cells, comparison_headers, empty_note, name_of, protocol_cells, protocol_headers, published_rows,
-                     read_metrics)
+from results import (class_tables, comparison_cells, comparison_headers, empty_note, name_of, protocol_cells,
+                     protocol_headers, published_rows, read_metrics)
 from runtime import atomic_write
 
 
@@ -36,7 +41,11 @@ def main():
     p.add_argument("--title", default="F1 vs distance threshold", help="title of the plot")
     p.add_argument("--protocol", choices=["writeup", *PROTOCOLS], default="writeup",
                    help="whose numbers: the writeup's F1@0.01-0.05, or a published protocol's beside its chair rows")
+    p.add_argument("--per_class", action="store_true",
+                   help="a row per class (files evaluated on several --classes), the means over classes and instances")
     args = p.parse_args()
+    if args.per_class:
+        return per_class(args)
 
     rows, curves, thresholds = [], {}, None
     for path in args.metrics:
@@ -70,6 +79,28 @@ def main():
     png = os.path.join(args.out, "f1_curves.png")
     visualize.save_f1_curve(curves, thresholds, png, args.title)
     print(f"wrote {md} and {png}")
+
+
+def per_class(args):
+    files = []
+    for path in args.metrics:
+        m = read_metrics(path)
+        if "per_class" not in m:
+            raise cli.InputError(f"{path} has no per-class rows (evaluated on one class); evaluate with --classes "
+                                 "all (or several classes), or leave out --per_class")
+        files.append((str(m.get(args.label, name_of(path))), m))
+    title = "the writeup's F1" if args.protocol == "writeup" else f"the {PROTOCOLS[args.protocol].title} protocol"
+    blocks = [f"Per class, under {title} (mean over classes: each class's mean averaged, as the papers print it)."]
+    for header, headers, rows in class_tables(files, args.protocol):
+        blocks.append(f"### {header}\n\n" + tabulate(rows, headers, tablefmt="github", disable_numparse=True))
+    if args.protocol != "writeup":
+        blocks.append(f"*published*: {PROTOCOLS[args.protocol].source}.")
+    text = "\n\n".join(blocks) + "\n"
+    print(text, end="")
+    os.makedirs(args.out, exist_ok=True)
+    md = os.path.join(args.out, f"per_class_{args.protocol}.md")
+    atomic_write(md, lambda tmp: open(tmp, "w").write(text))
+    print(f"wrote {md}")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def models_of(args):
     """name -> (training argv without --max_iter, {kind: evaluation argv template}, checkpoint file name,
     {kind: the name of the metrics file that evaluation writes}); the reference first. In a template "<ckpt>",
     "<split>" and "<out>" stand for the checkpoint, the split and the output folder of one evaluation."""
-    data = ["--dataset_dir", args.dataset_dir] if args.dataset_dir else []
+    data = (["--dataset_dir", args.dataset_dir] if args.dataset_dir else []) + ["--classes", args.classes]
     runs = os.path.join(args.out, args.pair, "runs")
     common = ["--output_dir", runs, "--batch_size", str(args.batch_size), "--num_workers", str(args.num_workers),
               "--device", args.device, "--vis_freq", "0", "--save_freq", "0", "--amp", args.amp, "--ema", str(args.ema)] + data
@@ -151,7 +151,7 @@ def main(args):
     specs = models_of(args)
     reference = next(iter(specs))
     if args.pair == "implicit":  # data preparation, as the split caches are: outside every model's clock
-        QueryPool(R2N2("train", args.dataset_dir), NEAR_SIGMA, "auto")
+        QueryPool(R2N2("train", args.dataset_dir, classes=args.classes), NEAR_SIGMA, "auto")
     curves = {name: train_curve(name, spec, args, folder, log) for name, spec in specs.items()}
 
     ref_kind = next(iter(specs[reference][1]))
@@ -171,7 +171,7 @@ def main(args):
     if not os.path.isfile(metrics_path(base_dir, "baselines", "oracle")):
         run([PY, "baselines.py", "--output_dir", base_dir, "--checkpoint_path", chosen[reference]["checkpoint"],
              "--num_workers", str(args.num_workers), "--device", args.device, "--subsample", "300"]
-            + (["--dataset_dir", args.dataset_dir] if args.dataset_dir else []), log)
+            + (["--dataset_dir", args.dataset_dir] if args.dataset_dir else []) + ["--classes", args.classes], log)
     for name in BASELINES:
         m = read_metrics(metrics_path(base_dir, "baselines", name))
         rows.append({"model": f"*{name}*", "step": None, "seconds": None, **table_numbers(m)})

@@ -31,6 +31,7 @@ from checkpoint import load_model
 from cli import InputError
 from evaluation import (ISOVALUE_HELP, add_common_eval_args, check_eval_args, evaluate, evaluated_split, iso_shift,
                         isovalue_arg, make_predict, resolve_isovalue, save_shapes)
+from r2n2_layout import classes_label
 from results import metrics_name, print_summary, shapes_path, write_metrics
 from runtime import pick_device
 
@@ -69,8 +70,8 @@ def main(args):
         "id": args.id, "type": args.type, "checkpoint": os.path.abspath(args.checkpoint_path),
         "step": ckpt["step"], "split": args.split, "dataset": dataset.dataset_dir,
         "views": "all" if args.all_views else "one", "n_points": train_args.n_points if args.type == "point" else None,
-        **cut,
-    })
+        "classes": classes_label(dataset.synsets), **cut,
+    }, synsets=dataset.example_synsets())
     save_shapes(make_predict(model, args.type, device, isovalue=isovalue, with_iou=False), dataset, results,
                 shapes_path(out_dir, name), args.vis_freq)  # the report page's 3D views
     print_summary(summary, path, per_second, device)

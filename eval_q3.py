@@ -33,6 +33,7 @@ from cli import InputError, check_at_least
 from evaluation import (ISOVALUE_HELP, add_common_eval_args, check_eval_args, evaluate, evaluated_split, iso_shift,
                         isovalue_arg, make_predict, resolve_isovalue, save_shapes)
 from model import KINDS
+from r2n2_layout import classes_label
 from results import metrics_name, print_summary, shapes_path, write_metrics
 from runtime import pick_device
 
@@ -108,7 +109,8 @@ def main(args):
         "id": args.id, "model_type": args.model_type, "type": args.type, **setting,
         "checkpoint": os.path.abspath(args.checkpoint_path), "step": ckpt["step"], "split": args.split,
         "dataset": dataset.dataset_dir, "views": "all" if args.all_views else "one",
-    })
+        "classes": classes_label(dataset.synsets),
+    }, synsets=dataset.example_synsets())
     save_shapes(make_predict(model, args.type, device, eval_res, n_points, args.chunk, isovalue, with_iou=False),
                 dataset, results, shapes_path(out_dir, name), args.vis_freq)  # the report page's 3D views
     print_summary(summary, path, per_second, device)

@@ -40,7 +40,7 @@ from metrics import N_IOU_POINTS, THRESHOLDS, f1_at, f1_scores, nearest_neighbou
 from occupancy import training_labels
 from protocols import longest_edges, protocol_scores
 from r2n2_custom import R2N2, collate_batched_R2N2
-from r2n2_layout import split_names, split_size
+from r2n2_layout import NAMES, parse_classes, split_names, split_size
 from representations import REPRESENTATIONS, gt_shape, pred_shape, prediction_points
 from runtime import atomic_write
 from utils_vox import VOX_SIZE, voxels_to_meshes
@@ -65,7 +65,7 @@ def check_eval_args(args):
     if not os.path.isfile(args.checkpoint_path):
         raise InputError(f"--checkpoint_path {args.checkpoint_path} does not exist; pass the path printed at "
                          "the end of training")
-    splits = split_names(resolve_dataset_dir(args.dataset_dir))
+    splits = split_names(resolve_dataset_dir(args.dataset_dir, classes=args.classes), parse_classes(args.classes))
     if args.split not in splits:
         raise InputError(f"--split {args.split} is not in the dataset's split file; choose one of {', '.join(splits)}")
 
@@ -171,14 +171,25 @@ SHAPE_ROLES = ("best", "median", "worst")  # by per-example F1@0.05; "shown": an
 MAX_SHOWN = 4  # at most this many of the examples evaluate drew pictures of
 
 
-def chosen_examples(f1, vis_freq):
+def chosen_examples(f1, vis_freq, classes=None):
     """[(index in the split, role)] of the examples whose shapes the report page shows: the best, median (the
     lower one) and worst by f1 ((N,) F1@0.05), then the first MAX_SHOWN evaluate drew (index % vis_freq == 0) not
-    already chosen. An example that is two of best/median/worst (a split of 1 or 2) gets both, e.g. "best/median"."""
-    order = np.argsort(np.asarray(f1), kind="stable")  # (N,) worst first; ties keep split order
+    already chosen. An example that is two of best/median/worst (a split of 1 or 2) gets both, e.g. "best/median".
+    With classes ((N,) each example's class name, more than one class): each class's median instead, its role
+    "<class> median", then the best and worst of all."""
+    f1 = np.asarray(f1)
+    order = np.argsort(f1, kind="stable")  # (N,) worst first; ties keep split order
     if not len(order):
         return []
     roles = {}
+    if classes is not None and len(set(classes)) > 1:
+        classes = np.asarray(classes)
+        for name in dict.fromkeys(classes.tolist()):  # in split order: the classes' order
+            rows = order[classes[order] == name]  # (n_c,) this class's examples, worst first
+            roles.setdefault(int(rows[(len(rows) - 1) // 2]), []).append(f"{name} median")
+        for role, index in (("best", order[-1]), ("worst", order[0])):
+            roles.setdefault(int(index), []).append(role)
+        return [(i, "/".join(r)) for i, r in roles.items()]
     for role, index in zip(SHAPE_ROLES, (order[-1], order[(len(order) - 1) // 2], order[0])):
         roles.setdefault(int(index), []).append(role)
     shown = [i for i in range(0, len(order), vis_freq) if i not in roles][:MAX_SHOWN] if vis_freq else []
@@ -209,7 +220,7 @@ def save_shapes(predict, dataset, results, path, vis_freq):
     Returns the chosen [(index, role)].
     """
     f1 = results["f1"][:, THRESHOLDS.index(0.05)].numpy()  # (N,)
-    chosen = chosen_examples(f1, vis_freq)
+    chosen = chosen_examples(f1, vis_freq, [NAMES[s] for s in dataset.example_synsets()])
     arrays = {"index": np.array([i for i, _ in chosen], dtype=np.int64), "role": np.array([r for _, r in chosen]),
               "f1": f1[[i for i, _ in chosen]].astype(np.float64)}
     model_ids, kinds = [], []
@@ -253,7 +264,7 @@ def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=655
     every candidate cuts the same logits (an occupancy grid at --eval_res 64 costs far more than its surfaces).
     Returns (isovalue, {candidate: F1}).
     """
-    if "val" not in split_names(resolve_dataset_dir(args.dataset_dir)):
+    if "val" not in split_names(resolve_dataset_dir(args.dataset_dir, classes=args.classes), parse_classes(args.classes)):
         raise InputError("--isovalue auto chooses on the val split, and the dataset's split file has none; "
                          "pass a number (0.5 is the writeup's)")
     _, loader = split_loader(args, "val", load_feat)
@@ -285,7 +296,7 @@ def resolve_isovalue(args, model, kind, device, load_feat, eval_res=32, chunk=65
     """
     choice = args.isovalue
     if choice is None:
-        choice = "auto" if split_size(resolve_dataset_dir(args.dataset_dir), "val") else 0.5
+        choice = "auto" if split_size(resolve_dataset_dir(args.dataset_dir, classes=args.classes), "val", parse_classes(args.classes)) else 0.5
         if choice == 0.5:
             print("the dataset has no val chairs to choose the isovalue on: the surface is cut at the writeup's 0.5")
     if choice == "auto":
@@ -306,9 +317,9 @@ def iso_shift(isovalue):
 
 
 def split_loader(args, split, load_feat):
-    """A split in a fixed order (one view per chair unless --all_views) and its loader."""
+    """A split in a fixed order (one view per model unless --all_views) and its loader."""
     dataset = R2N2(split, args.dataset_dir, views="all" if args.all_views else "one", return_feats=load_feat,
-                   return_normals=True)
+                   return_normals=True, classes=args.classes)
     return dataset, DataLoader(dataset, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
                                collate_fn=collate_batched_R2N2)
 

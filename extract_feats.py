@@ -22,7 +22,7 @@ import cli
 from dataset_location import resolve_dataset_dir
 from checkpoint import load_model
 from model import ARCHS, ImageEncoder
-from r2n2_layout import IMAGE_SIZE, model_paths, read_png, read_split, split_names, view_png
+from r2n2_layout import IMAGE_SIZE, model_paths, parse_classes, read_png, read_split, split_names, view_png
 from runtime import atomic_write, pick_device, seed_everything
 
 
@@ -40,7 +40,8 @@ def main():
     cli.check_at_least(args, "batch_size")
     if args.checkpoint_path and not os.path.isfile(args.checkpoint_path):
         p.error(f"--checkpoint_path {args.checkpoint_path} does not exist")
-    dataset_dir = resolve_dataset_dir(args.dataset_dir)  # before the encoder (and any download)
+    dataset_dir = resolve_dataset_dir(args.dataset_dir, classes=args.classes)  # before the encoder (and any download)
+    synsets = parse_classes(args.classes)
 
     device = pick_device(args.device)
     if args.checkpoint_path:
@@ -54,18 +55,19 @@ def main():
     encoder = encoder.to(device).eval()
 
     models = {}
-    for split in split_names(dataset_dir):
-        for model_id, _ in read_split(dataset_dir, split):
-            models[model_id] = True
+    for synset in synsets:
+        for split in split_names(dataset_dir, [synset]):
+            for model_id, _ in read_split(dataset_dir, split, synset):
+                models[synset, model_id] = True
     written = 0
-    for model_id in tqdm(sorted(models), desc="features", unit="model"):
-        paths = model_paths(dataset_dir, model_id)
+    for synset, model_id in tqdm(sorted(models), desc="features", unit="model"):
+        paths = model_paths(dataset_dir, model_id, synset)
         if os.path.isfile(paths["feats"]) and not args.overwrite:
             continue
         with open(paths["metadata"]) as f:
             n_views = sum(1 for line in f if line.strip())
         try:
-            images = np.stack([read_png(view_png(dataset_dir, model_id, v)) for v in range(n_views)])
+            images = np.stack([read_png(view_png(dataset_dir, model_id, v, synset)) for v in range(n_views)])
         except ValueError as e:
             raise cli.InputError(str(e)) from None
         assert images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, 3)

@@ -69,7 +69,7 @@ def main(args):
     # PyTorch3D's sample_points_from_meshes adds its gradient from parallel threads in arrival order: on more than
     # one thread a mesh fit differed run to run (F1@0.01 55.0-55.6 at 300 steps); the deterministic path is as fast.
     torch.use_deterministic_algorithms(True, warn_only=True)
-    dataset = R2N2(args.split, args.dataset_dir, views="one")
+    dataset = R2N2(args.split, args.dataset_dir, views="one", classes=args.classes)
     if not 0 <= args.index < len(dataset):
         raise cli.InputError(f"--index {args.index} is out of range: the {args.split} split has {len(dataset)} chairs")
     item = dataset[args.index]

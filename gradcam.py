@@ -110,7 +110,7 @@ def main(args):
     if not os.path.isfile(args.checkpoint_path):
         raise cli.InputError(f"--checkpoint_path {args.checkpoint_path} does not exist; pass the path printed at the "
                              "end of train_model.py")
-    resolve_dataset_dir(args.dataset_dir)  # a wrong dataset is one line, before anything is loaded or written
+    resolve_dataset_dir(args.dataset_dir, classes=args.classes)  # a wrong dataset is one line, before anything is loaded or written
     device = pick_device(args.device)
     seed_everything(args.seed)
     model, train_args, ckpt = load_model(args.checkpoint_path, device, expect={"type": args.type, "model_type": None})
@@ -121,7 +121,7 @@ def main(args):
     net = ChannelsFirst(model)
     faces = model.decoder.template_faces if args.type == "mesh" else None
 
-    dataset = R2N2("test", args.dataset_dir, views="one")
+    dataset = R2N2("test", args.dataset_dir, views="one", classes=args.classes)
     out_dir = args.output_dir or os.path.join("output", f"{args.visualizer}_visualizations", args.type)
     os.makedirs(out_dir, exist_ok=True)
     per_example = []

@@ -89,7 +89,7 @@ def train(args):
     pool = QueryPool(dataset, args.surface_sigma, args.labels, args.query_pool) if args.query_pool else None
     bn_pass = (dataset, lambda batch: model(model_input(batch, cfg.load_feat, device), sample_query_points(
         batch["points"].to(device), args.num_points_to_sample, args.surface_sigma), view_matrix(batch, device)))  # for precise_bn
-    run.say(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {len(dataset.model_ids)} chairs "
+    run.say(f"training occupancy ({args.decoder} decoder) on {len(dataset)} views of {dataset.describe()} "
             f"({dataset.dataset_dir}) on {device} x {run.world}")
 
     with run.saved_on_interrupt(ema, bn_pass):  # Ctrl-C, SIGTERM: the finished steps are saved, exit code 130

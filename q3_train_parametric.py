@@ -69,7 +69,7 @@ def train(args):
     camera = (lambda batch: view_matrix(batch, device)) if args.refine == "pixel" else (lambda batch: None)
     bn_pass = (dataset, lambda batch: model(model_input(batch, cfg.load_feat, device), args.n_points, camera(batch)))  # for precise_bn
     run.say(f"training parametric ({args.n_patches} patch{'es' if args.n_patches > 1 else ''}) on {len(dataset)} views "
-            f"of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) on {device} x {run.world}")
+            f"of {dataset.describe()} ({dataset.dataset_dir}) on {device} x {run.world}")
 
     with run.saved_on_interrupt(ema, bn_pass):  # Ctrl-C, SIGTERM: the finished steps are saved, exit code 130
         for step in run.steps():

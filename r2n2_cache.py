@@ -114,15 +114,8 @@ def cache_root(dataset_dir):
 
 
 def _cache_dir(dataset_dir, split, synset):
-    """<root>/<synset>/<split>: one cache per class and split, shared by every class set that holds the class.
-    A chair cache left at <root>/<split> by an earlier version (chairs only) is moved there, not rebuilt."""
-    root = cache_root(dataset_dir)
-    path = os.path.join(root, synset, split)
-    old = os.path.join(root, split)
-    if synset == SYNSET and not os.path.exists(path) and os.path.isfile(os.path.join(old, "meta.json")):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        os.replace(old, path)
-    return path
+    """<root>/<synset>/<split>: one cache per class and split, shared by every class set that holds the class."""
+    return os.path.join(cache_root(dataset_dir), synset, split)
 
 
 def cache_workers():
@@ -486,6 +479,10 @@ def split_cache(dataset_dir, split, synset, models, n_points):
     missing or stale. models: the split's [(model_id, views)] as r2n2_layout.read_split gives them."""
     cache = _cache_dir(dataset_dir, split, synset)
     key = _fingerprint(dataset_dir, synset, models, n_points)
+    chairs_only = os.path.join(cache_root(dataset_dir), split)  # where the chairs' cache was before the classes
+    if _cache_key(cache) != key and synset == SYNSET and _cache_key(chairs_only) == key:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        os.replace(chairs_only, cache)  # the same files: moved, not rebuilt
     if _cache_key(cache) != key:
         _build_cache(dataset_dir, synset, models, n_points, cache, key)
     return cache, key

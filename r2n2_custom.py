@@ -31,6 +31,9 @@ class Stacked:
     def __len__(self):
         return self.shape[0]
 
+    def __array__(self, dtype=None, copy=None):
+        return np.concatenate([np.asarray(a, dtype) for a in self.arrays])
+
     def __getitem__(self, rows):
         if np.ndim(rows) == 0:
             c = int(np.searchsorted(self.start, rows, side="right")) - 1
@@ -124,6 +127,10 @@ class R2N2(Dataset):
     def synset_of(self, model_index):
         return self.synsets[self.model_synset[model_index]]
 
+    def example_synsets(self):
+        """Each item's class, in item order: the rows of a metrics file."""
+        return [self.synsets[c] for c in self.model_synset[self.item_model[self.items]]]
+
     def mesh(self, model_index):
         """(verts (V, 3), faces (F, 3)) of one model."""
         c = self.model_synset[model_index]
@@ -169,6 +176,13 @@ def collate_batched_R2N2(batch):
     return out
 
 
+def class_weights(dataset):
+    """(I,) each item's weight for class-balanced sampling: 1 / the items of its class, so every class is drawn
+    equally often whatever its size (tables and cars outnumber telephones eight to one in the real split)."""
+    item_class = dataset.model_synset[dataset.item_model[dataset.items]]  # (I,)
+    return torch.from_numpy(1.0 / np.bincount(item_class)[item_class])
+
+
 class EpochBatchSampler(torch.utils.data.Sampler):
     """Endless batches: each epoch a fresh permutation that is a function of (seed, epoch) alone.
 
@@ -177,9 +191,11 @@ class EpochBatchSampler(torch.utils.data.Sampler):
     In a DDP run of `world` processes, `batch_size` is the global batch and rank r takes the r-th
     contiguous slice of it: the ranks' shares are disjoint, together they are the one-process batch
     (so world size may change on resume), and each rank reads only its own images.
+    With `weights` (I,) an epoch is instead as many items drawn with replacement in proportion to them
+    (class_weights), seeded the same way.
     """
 
-    def __init__(self, n_items, batch_size, seed=0, start_step=0, rank=0, world=1):
+    def __init__(self, n_items, batch_size, seed=0, start_step=0, rank=0, world=1, weights=None):
         if n_items == 0:
             raise ValueError("the dataset is empty")
         self.n, self.batch_size, self.seed, self.start_step = n_items, min(batch_size, n_items), seed, start_step
@@ -187,13 +203,16 @@ class EpochBatchSampler(torch.utils.data.Sampler):
             raise ValueError(f"a batch of {self.batch_size} does not split evenly over {world} processes")
         self.share = self.batch_size // world
         self.rank = rank
+        self.weights = weights
 
     def __iter__(self):
         per_epoch = self.n // self.batch_size
         step = self.start_step
         while True:
             epoch, k = divmod(step, per_epoch)
-            perm = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch))
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            perm = torch.randperm(self.n, generator=g) if self.weights is None else \
+                torch.multinomial(self.weights, self.n, replacement=True, generator=g)
             first = k * self.batch_size + self.rank * self.share
             yield perm[first:first + self.share].tolist()
             step += 1

@@ -3,6 +3,8 @@
     python report.py --out report_demo --budget demo            # about 30 minutes on 2 CPU cores (make demo)
     python report.py --out report_full --budget full            # the writeup's exact commands (GPU hours)
     python report.py --out /tmp/r --steps 3 --batch_size 2      # a smoke run: every stage, 3 steps each
+    python report.py --out report_all --classes all             # the thirteen R2N2 classes: point and occupancy
+                                                                # models, per-class tables, about 30 min on 2 cores
 
 Each stage is a process of the real script (fit_data.py, train_model.py, eval_model.py, baselines.py,
 compare.py, gradcam.py, q3_train_implicit.py, q3_train_parametric.py, eval_q3.py) started with the
@@ -27,9 +29,9 @@ import time
 import cli
 from dataset_location import resolve_dataset_dir
 from launcher import Launcher
-from r2n2_layout import read_split
+from page.report_page import classes_models, classes_sections, published_models, writeup_metrics, write_page
 from protocols import PROTOCOLS
-from page.report_page import published_models, writeup_metrics, write_page
+from r2n2_layout import SYNSET, classes_label, parse_classes, read_split
 from results import BASELINES as BASELINE_NAMES, METRICS_VERSION, metrics_name
 from runtime import atomic_write, fast_bf16
 
@@ -58,13 +60,21 @@ EVAL_PARAMETRIC = "python eval_q3.py  --type '{t}' --model_type parametric --id 
 # Every model's numbers under a published protocol beside that paper's chair rows (the page's last section).
 PUBLISHED = "python compare.py {files} --protocol {protocol} --out test_outputs/published"
 BASELINES = "python baselines.py --output_dir ./test_outputs --id baselines --checkpoint_path <ckpt>"
+# --classes other than chair: one model of each kind on all the classes together (the papers' practice), scored per
+# class beside the baselines and the published chair and mean-over-classes rows (its own page).
+CLASSES_TRAIN_POINT = "python train_model.py --type point --id all_point --classes {c} --batch_size 8 --output_dir ./outputs --max_iter 10000 --num_workers 4"
+CLASSES_EVAL_POINT = "python eval_model.py --type point --id all_point --classes {c} --output_dir ./test_outputs --checkpoint_path <ckpt>"
+CLASSES_TRAIN_IMPLICIT = "python q3_train_implicit.py --id all_implicit --classes {c} --batch_size 32 --output_dir ./output --max_iter 10000 --num_workers 4 --num_points_to_sample 10000"
+CLASSES_EVAL_IMPLICIT = "python eval_q3.py --id all_implicit --model_type occupancy --type vox --classes {c} --output_dir ./test_outputs --checkpoint_path <ckpt>"
+CLASSES_BASELINES = "python baselines.py --output_dir ./test_outputs --id all_baselines --classes {c} --checkpoint_path <ckpt>"
+CLASSES_COMPARE = "python compare.py {files} --per_class --protocol {protocol} --out test_outputs/all_classes"
 
 # What a budget appends. demo: 30-42 minutes on 2 CPU cores, measured (RESULTS.md, run times of make demo); every
 # model trains at batch 16 so the steps compare. At these lengths the point decoder beats retrieval at F1@0.05 on
 # the embedded chairs (not at 0.03), the mesh decoder is level with it and the voxel decoder behind (RESULTS.md).
 BUDGETS = {
     "full": {"fit": None, "steps": {}, "batch": {}, "workers": None, "gradcam_examples": None, "subsample": None,
-             "queries": None, "amp": None},
+             "queries": None, "amp": None, "classes_steps": {}},
     "demo": {
         "fit": 300,
         "steps": {"vox": 800, "point": 800, "mesh": 600, "n_points": 100, "implicit": 300, "parametric": 400},
@@ -77,6 +87,8 @@ BUDGETS = {
         # step takes 1/1.7 (vox, mesh) to 1/1.3 (point) of float32's at the same val F1 (vox, 400 steps: 57.0 vs
         # 56.9); the time saved buys steps. Elsewhere the demo trains in float32 (then expect it to take longer).
         "amp": "bf16",
+        # --classes all: the point and the occupancy model on the thirteen embedded classes (624 training models)
+        "classes_steps": {"point": 1500, "implicit": 600},
     },
 }
 
@@ -165,6 +177,8 @@ def with_flags(cmd, **flags):
 
 
 def main(args):
+    if parse_classes(args.classes) != [SYNSET]:
+        return main_classes(args)
     budget = BUDGETS[args.budget]
     cli.check_at_least(args, "steps", "batch_size")
     cli.check_at_least(args, "num_workers", minimum=0)
@@ -244,6 +258,51 @@ def main(args):
     info = {"command": "python " + " ".join(shlex.quote(a) for a in ["report.py"] + sys.argv[1:]), "budget": args.budget, "steps": args.steps, "batch_size": args.batch_size, "device": args.device, "amp": amp,
             "dataset": dataset_dir, "n_test": n_test, "wall_seconds": time.time() - t_start}
     html, md = write_page(out, st.state, info)
+    print(f"report: {html} (and {md})")
+
+
+def main_classes(args):
+    """--classes other than chair: train the point and the occupancy model on every class at once, evaluate them and
+    the baselines per class, and write the thirteen-class page."""
+    budget = BUDGETS[args.budget]
+    cli.check_at_least(args, "steps", "batch_size")
+    cli.check_at_least(args, "num_workers", minimum=0)
+    classes = classes_label(parse_classes(args.classes))
+    dataset_dir = resolve_dataset_dir(args.dataset_dir, classes=args.classes)
+    n_test = sum(len(read_split(dataset_dir, "test", s)) for s in parse_classes(args.classes))
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    env = dict(os.environ, R2N2_DATASET_DIR=dataset_dir, MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+    workers = args.num_workers if args.num_workers is not None else budget["workers"]
+    amp = budget["amp"] if budget["amp"] and fast_bf16(args.device) else None
+    steps = lambda kind: args.steps if args.steps is not None else budget["classes_steps"].get(kind)
+    batch = lambda kind: args.batch_size if args.batch_size is not None else budget["batch"].get(kind)
+    train = lambda cmd, kind: with_flags(cmd.format(c=classes), max_iter=steps(kind), batch_size=batch(kind),
+                                        num_workers=workers, device=args.device, amp=amp)
+    evaluate = lambda cmd, ckpt: with_flags(cmd.format(c=classes).replace("<ckpt>", ckpt), vis_freq=max(1, n_test // 4),
+                                           num_workers=workers, device=args.device)
+    st = Stages(out, env, 6 + 1 + len(PROTOCOLS))
+    t_start = time.time()
+    point, implicit = "outputs/all_point/checkpoint_point.pth", "output/all_implicit/checkpoint_implicit.pth"
+    st.run("train_point", train(CLASSES_TRAIN_POINT, "point"), [point], "classes", resume_ckpt=point)
+    st.run("eval_point", evaluate(CLASSES_EVAL_POINT, point), [writeup_metrics("all_point", "point")], "classes",
+           version=METRICS_VERSION)
+    st.run("train_implicit", with_flags(train(CLASSES_TRAIN_IMPLICIT, "implicit"), num_points_to_sample=budget["queries"]),
+           [implicit], "classes", resume_ckpt=implicit)
+    st.run("eval_implicit", evaluate(CLASSES_EVAL_IMPLICIT, implicit),
+           [writeup_metrics("all_implicit", metrics_name("vox", "occupancy"))], "classes", version=METRICS_VERSION)
+    st.run("baselines", with_flags(CLASSES_BASELINES.format(c=classes).replace("<ckpt>", point), num_workers=workers,
+                                   device=args.device, subsample=budget["subsample"]),
+           [writeup_metrics("all_baselines", b) for b in BASELINE_NAMES], "classes", version=METRICS_VERSION)
+    files = " ".join(path for _, path in classes_models())
+    for p in ("writeup", *PROTOCOLS):
+        st.run(f"per_class_{p}", CLASSES_COMPARE.format(files=files, protocol=p),
+               [f"test_outputs/all_classes/per_class_{p}.md"], "classes", version=METRICS_VERSION)
+    st.launcher.close()
+    info = {"command": "python " + " ".join(shlex.quote(a) for a in ["report.py"] + sys.argv[1:]), "budget": args.budget,
+            "steps": args.steps, "batch_size": args.batch_size, "device": args.device, "amp": amp, "classes": classes,
+            "dataset": dataset_dir, "n_test": n_test, "wall_seconds": time.time() - t_start}
+    html, md = write_page(out, st.state, info, classes_sections)
     print(f"report: {html} (and {md})")
 
 

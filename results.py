@@ -9,11 +9,13 @@ import json
 import os
 
 import numpy as np
+import torch
 
 import cli
 import visualize
 from metrics import N_EVAL_POINTS, N_IOU_POINTS, THRESHOLDS
 from protocols import PROTOCOLS, column_value, protocol_info
+from r2n2_layout import NAMES
 from runtime import atomic_write
 
 # What an evaluation writes: 2 adds the published protocols ("protocols") and names the cut chosen on val the default
@@ -91,10 +93,82 @@ WRITEUP_PROTOCOL = {  # what a metrics file's top-level numbers are (the publish
     "thresholds_on": "distances", "n_points_gt": N_EVAL_POINTS, "mean_over": "instances (one class: chairs)"}
 
 
-def write_metrics(results, out_dir, name, info):
+def stratified_ci(values, labels, n_resamples=2000, level=0.95, seed=0):
+    """Percentile bootstrap interval of the mean over classes of each class's mean, per column of values (N, T):
+    (T, 2). Each class's examples are resampled within the class, so every resample keeps every class, as the
+    mean over classes the papers print does."""
+    values, labels = np.asarray(values, dtype=np.float64), np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    classes = sorted(set(labels.tolist()))
+    means = np.zeros((n_resamples, values.shape[1]))
+    for c in classes:
+        rows = values[labels == c]  # (n_c, T)
+        means += rows[rng.integers(0, len(rows), size=(n_resamples, len(rows)))].mean(1)
+    means /= len(classes)
+    tail = (1 - level) / 2 * 100
+    return np.percentile(means, [tail, 100 - tail], axis=0).T  # (T, 2)
+
+
+def _averages(results, labels=None):
+    """The writeup's averages of a metrics file with their intervals: over the examples (labels None) or over the
+    classes (the mean of each class's mean, labels (N,) the examples' classes, intervals stratified by class)."""
+    def mean_ci(values):  # values (N, T) -> (T,) mean, (T, 2) interval
+        values = np.asarray(values, dtype=np.float64)
+        if labels is None:
+            return values.mean(0), bootstrap_ci(values)
+        means = np.mean([values[labels == c].mean(0) for c in sorted(set(labels.tolist()))], axis=0)
+        return means, stratified_ci(values, labels)
+
+    at = THRESHOLDS.index(0.05)
+    out = {}
+    for key in ("precision", "recall", "f1"):
+        mean, ci = mean_ci(results[key].numpy())
+        out[f"avg_{key}"] = mean.tolist()
+        if key == "f1":
+            out.update({"avg_f1@0.05": float(mean[at]), "f1_ci95": ci.tolist(), "f1_ci95@0.05": ci[at].tolist()})
+    for key in ("iou_32", "iou_points"):
+        if key in results:
+            mean, ci = mean_ci(results[key][:, None].numpy())
+            out[f"avg_{key}"], out[f"{key}_ci95"] = float(mean[0]), ci[0].tolist()
+    return out
+
+
+def class_sections(results, synsets):
+    """"per_class" (each class's averages, intervals and protocols, by synset, in synset order) and "class_mean"
+    (the mean over classes, as 3D-R2N2, Pixel2Mesh, AtlasNet, Occupancy Networks and Mesh R-CNN print it, with
+    intervals stratified by class) of a metrics file; synsets (N,): each example's class."""
+    labels = np.asarray(synsets)
+    per_class = {}
+    for synset in sorted(set(synsets)):
+        rows = torch.from_numpy(np.flatnonzero(labels == synset))
+        sub = {k: v[rows] for k, v in results.items()}
+        protocols = {p: {"avg": sec["avg"], "ci95": sec["ci95"], "empty_predictions": sec["empty_predictions"]}
+                     for p, sec in protocol_sections(sub).items()}
+        per_class[synset] = {"name": NAMES.get(synset, synset), "n_examples": len(rows), **_averages(sub),
+                             "protocols": protocols}
+    class_mean = {"n_classes": len(per_class), **_averages(results, labels), "protocols": {}}
+    for p, sec in protocol_sections(results).items():
+        avg, ci = {}, {}
+        for key, values in sec["per_example"].items():
+            if values is None:
+                avg[key] = ci[key] = None
+                continue
+            values = np.asarray(values, dtype=np.float64)
+            flat = values.reshape(len(values), -1)  # (N, T)
+            mean = np.mean([flat[labels == c].mean(0) for c in per_class], axis=0)
+            interval = stratified_ci(flat, labels)
+            avg[key] = mean.tolist() if values.ndim == 2 else float(mean[0])
+            ci[key] = interval.tolist() if values.ndim == 2 else interval[0].tolist()
+        class_mean["protocols"][p] = {"avg": avg, "ci95": ci}
+    return per_class, class_mean
+
+
+def write_metrics(results, out_dir, name, info, synsets=None):
     """metrics_{name}.json (averages per threshold, their 95 % bootstrap intervals, per-example F1; the
     volumetric IoUs where the results have them; every published protocol's numbers under "protocols") and the
-    F1-vs-threshold plot eval_{name}.png, in out_dir ({output_dir}/{id}). results: evaluation.evaluate's dict."""
+    F1-vs-threshold plot eval_{name}.png, in out_dir ({output_dir}/{id}). results: evaluation.evaluate's dict.
+    With synsets (N,), each example's class, and more than one class: also "per_class" and "class_mean"
+    (class_sections); the top-level averages are then the mean over all instances."""
     avg = {k: v.double().mean(0).tolist() for k, v in results.items() if "/" not in k}
     ci = bootstrap_ci(results["f1"]).tolist()  # (T, 2)
     at = THRESHOLDS.index(0.05)
@@ -119,6 +193,11 @@ def write_metrics(results, out_dir, name, info):
             summary[f"per_example_{key}"] = results[key].tolist()
     summary["protocol"] = WRITEUP_PROTOCOL
     summary["protocols"] = protocol_sections(results)
+    if synsets is not None and len(set(synsets)) > 1:
+        summary["protocol"] = dict(WRITEUP_PROTOCOL, mean_over="instances of every class pooled (the mean over "
+                                   "classes is class_mean, each class's numbers per_class)")
+        summary["per_example_synset"] = list(synsets)
+        summary["per_class"], summary["class_mean"] = class_sections(results, synsets)
     path = metrics_path(*os.path.split(out_dir), name)  # split and joined again: the same folder
     atomic_write(path, lambda tmp: json.dump(summary, open(tmp, "w"), indent=1))
     visualize.save_f1_curve({name: avg["f1"]}, THRESHOLDS, os.path.join(out_dir, f"eval_{name}.png"),
@@ -195,6 +274,53 @@ def published_rows(name):
             for label, numbers in PROTOCOLS[name].published]
 
 
+def class_value(m, where, protocol, key):
+    """(value, interval or None) of one number of a metrics file with per-class rows: `where` a synset, "class_mean"
+    or "instances" (the top level); protocol "writeup" (key "f1@k": F1 at THRESHOLDS[k]) or a published protocol's
+    column key. (None, None) where the file has no such number."""
+    section = m if where == "instances" else m.get("class_mean") if where == "class_mean" else m.get("per_class", {}).get(where)
+    if section is None:
+        return None, None
+    if protocol == "writeup":
+        k = int(key[3:])
+        return section["avg_f1"][k], section["f1_ci95"][k]
+    numbers = section.get("protocols", {}).get(protocol)
+    if numbers is None:
+        return None, None
+    value, ci = column_value(numbers["avg"], key), column_value(numbers["ci95"], key)
+    return value, ci
+
+
+def class_tables(files, protocol):
+    """[(title, headers, rows)] of the per-class tables of metrics files (label, m) with per-class rows, one table
+    per number (the writeup's F1@0.05 and F1@0.01, or each column of a published protocol): a row per class, the
+    mean over classes and the mean over instances, a column per file (its 95 % interval beside the value), then
+    the published rows' chair and mean-over-classes values as columns of their own, labelled as theirs."""
+    synsets = sorted({s for _, m in files for s in m.get("per_class", {})})
+    if protocol == "writeup":
+        columns = [(f"f1@{THRESHOLDS.index(t)}", f"F1@{t}", 1) for t in (0.05, 0.01)]
+        published = ()
+    else:
+        columns = PROTOCOLS[protocol].columns
+        published = PROTOCOLS[protocol].published
+    tables = []
+    for key, header, digits in columns:
+        rows = []
+        for where in synsets + ["class_mean", "instances"]:
+            name = {"class_mean": "**mean over classes**", "instances": "mean over instances"}.get(where, NAMES.get(where, where))
+            cells = [name]
+            for _, m in files:
+                value, ci = class_value(m, where, protocol, key)
+                cells.append("-" if value is None else f"{value:.{digits}f}" + ("" if ci is None else f" {interval_text(ci, digits)}"))
+            for _, numbers in published:  # the papers print a chair row and a mean over the thirteen classes
+                theirs = numbers.get("chair" if where == "03001627" else "mean" if where == "class_mean" else None, {})
+                cells.append("-" if theirs.get(key) is None else f"{theirs[key]:.{digits}f}")
+            rows.append(cells)
+        headers = ["class", *[label for label, _ in files], *[f"*{label} (published)*" for label, _ in published]]
+        tables.append((header, headers, rows))
+    return tables
+
+
 def print_summary(summary, path, per_second, device):
     """The evaluators' last lines: F1 at every threshold and avg F1@0.05, each with its 95 % bootstrap interval."""
     print(" ".join(f"F1@{t}={v:.2f} [{lo:.2f}, {hi:.2f}]"
@@ -207,6 +333,12 @@ def print_summary(summary, path, per_second, device):
         if f"avg_{key}" in summary:
             lo, hi = summary[f"{key}_ci95"]
             print(f"{summary['name']}: volumetric IoU on {grid} = {summary[f'avg_{key}']:.1f} [{lo:.1f}, {hi:.1f}]")
+    if "per_class" in summary:
+        lo, hi = summary["class_mean"]["f1_ci95@0.05"]
+        print(f"{summary['name']}: avg F1@0.05 per class: " + ", ".join(
+            f"{c['name']} {c['avg_f1@0.05']:.1f}" for c in summary["per_class"].values())
+            + f"; mean over the {len(summary['per_class'])} classes {summary['class_mean']['avg_f1@0.05']:.2f} "
+              f"[{lo:.2f}, {hi:.2f}]")
     for name in summary.get("protocols", {}):
         cells = protocol_cells(summary, name, with_interval=True)
         print(f"{summary['name']} under the {PROTOCOLS[name].title} protocol: "

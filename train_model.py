@@ -49,7 +49,7 @@ def train_model(args):
     net = distribute(model, device)  # DDP under torchrun
     dataset, batches = train_loader(args, device, start_step)
     bn_pass = (dataset, lambda batch: model(model_input(batch, cfg.load_feat, device)))  # for precise_bn
-    run.say(f"training {args.type} on {len(dataset)} views of {len(dataset.model_ids)} chairs ({dataset.dataset_dir}) "
+    run.say(f"training {args.type} on {len(dataset)} views of {dataset.describe()} ({dataset.dataset_dir}) "
             f"on {device} x {run.world}")
 
     with run.saved_on_interrupt(ema, bn_pass):  # Ctrl-C, SIGTERM: the finished steps are saved, exit code 130

@@ -58,7 +58,7 @@ from cli import InputError, check_at_least
 from dataset_location import resolve_dataset_dir
 from imagenet import encoder_weights
 from model import ARCHS
-from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
+from r2n2_custom import R2N2, EpochBatchSampler, class_weights, collate_batched_R2N2
 from runtime import pick_device, seed_everything, speed_flags
 
 # How long a collective waits for a silent rank before the job fails instead of hanging. A rank that
@@ -118,6 +118,9 @@ def add_common_args(p, run_id="q2", output_dir="./outputs", batch_size=8):
     p.add_argument("--load_checkpoint", nargs="?", const="auto", default=None,
                    help="resume from this checkpoint (the flag alone: the run's own checkpoint in {output_dir}/{id}/)")
     cli.add_device_and_dataset_args(p)
+    p.add_argument("--class_balanced", action="store_true",
+                   help="with several --classes: draw every class equally often (each epoch a seeded draw with "
+                        "replacement, weighted by 1 / the class's views), rather than in proportion to its size")
     p.add_argument("--seed", type=int, default=0, help="random seed (model init, data order and random samples)")
     p.add_argument("--bn_images", type=int, default=BN_IMAGES,
                    help="training images over which every checkpoint's batch norm statistics are recomputed at its "
@@ -225,7 +228,7 @@ def check_common_args(args, name):
     if args.tensorboard == "on" and importlib.util.find_spec("tensorboard") is None:  # found, not imported
         raise InputError("--tensorboard on needs the tensorboard package (pip install -r requirements.txt); "
                          "or pass --tensorboard off")
-    resolve_dataset_dir(args.dataset_dir)
+    resolve_dataset_dir(args.dataset_dir, classes=args.classes)
     if args.pretrained == "yes" and not args.load_feat:  # the weights are fetched now (then read from the cache)
         encoder_weights(args.arch, "yes")
 
@@ -248,10 +251,11 @@ def train_loader(args, device, start_step):
     rank, world = rank_world()
     # Every rank opens the split: the first to come builds its cache (the first build of the real train split
     # takes far longer than DIST_TIMEOUT) while the others wait on the cache's file lock, in no collective.
-    dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat)
+    dataset = R2N2("train", args.dataset_dir, return_feats=args.load_feat, classes=args.classes)
     loader = DataLoader(
         dataset,
-        batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed, start_step, rank, world),
+        batch_sampler=EpochBatchSampler(len(dataset), args.batch_size, args.seed, start_step, rank, world,
+                                        class_weights(dataset) if args.class_balanced else None),
         num_workers=args.num_workers,
         collate_fn=collate_batched_R2N2,
         pin_memory=device.type == "cuda",

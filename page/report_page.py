@@ -18,8 +18,9 @@ import torch
 from page import view3d
 from representations import REPRESENTATIONS
 from protocols import PROTOCOLS
-from results import (BASELINES, difference_sentence, empty_note, metrics_name, metrics_path, shapes_path, protocol_cells, protocol_headers,
-                     published_rows, read_metrics, table_cells, table_headers, table_numbers)
+from results import (BASELINES, class_tables, difference_sentence, empty_note, metrics_name, metrics_path, shapes_path,
+                     protocol_cells, protocol_headers, published_rows, read_metrics, table_cells, table_headers,
+                     table_numbers)
 from runtime import atomic_write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -112,7 +113,8 @@ def header(info, state):
     train_s = sum(s["seconds"] for k, s in state.items() if k.startswith("train_"))
     return [("p", f"Budget **{info['budget']}**" + (f" (--steps {info['steps']})" if info["steps"] else "")
              + f"; device `{info['device']}`"
-             + ("; training in bfloat16 autocast (`--amp bf16`)" if info.get("amp") else "") + f"; dataset `{info['dataset']}` ({info['n_test']} test chairs, one view each); "
+             + ("; training in bfloat16 autocast (`--amp bf16`)" if info.get("amp") else "") + f"; dataset `{info['dataset']}` "
+             f"({info['n_test']} test {'chairs' if 'classes' not in info else 'models'}, one view each); "
              f"commit `{commit}`; machine: {machine}. Stage time in all {sum(s['seconds'] for s in state.values()):.0f} s "
              f"(training {train_s:.0f} s). Made by `{info['command']}`."),
             ("p", "The writeup's reference numbers were measured on the real R2N2 chairs; ours on the dataset above. "
@@ -239,6 +241,45 @@ def published_section(out, state):
     return blocks
 
 
+def classes_models():
+    """(label, metrics path) of the thirteen-class page's models and baselines (report.py --classes)."""
+    return ([("point", writeup_metrics("all_point", metrics_name("point"))),
+             ("implicit", writeup_metrics("all_implicit", metrics_name("vox", "occupancy")))]
+            + [(f"*{BASELINE_LABELS[name]}*", writeup_metrics("all_baselines", name)) for name in BASELINES])
+
+
+def classes_sections(out, state, info):
+    """The page of report.py --classes: one point and one occupancy model trained on every class at once, scored
+    per class beside the baselines (each class's constant shape, retrieval, the oracle) and the papers' rows."""
+    b = [("h1", f"Single view to 3D: the R2N2 classes ({info['classes']})")] + header(info, state) + [("toc",)]
+    found = [(label, load_metrics(out, path)) for label, path in classes_models()]
+    found = [(label.strip("*"), m) for label, m in found if m is not None and "per_class" in m]
+    b += [("h2", "All classes: one model each, scored per class"),
+          ("p", "One point-cloud model and one occupancy network, each trained on every class at once (as 3D-R2N2, "
+                "Pixel2Mesh, AtlasNet, Occupancy Networks and Mesh R-CNN train theirs), evaluated on one view of every "
+                "test model. Each row is a class; *mean over classes* averages the classes' means (what the papers "
+                "print), *mean over instances* pools the test models. The baselines ignore the image: the *constant* "
+                "is each class's best training shape (it knows the class), *retrieval* the training model of any class "
+                "whose image feature is nearest, the *oracle* the best training shape of the test model's class. A "
+                "model learns from the image where it beats them. Published columns are the papers' own numbers on "
+                "the real ShapeNet classes (their chair row and their mean over the thirteen classes)."),
+          ("code", commands(state, "classes"))]
+    for protocol in ("writeup", *PROTOCOLS):
+        title = "The writeup's F1" if protocol == "writeup" else f"{PROTOCOLS[protocol].title}: {PROTOCOLS[protocol].definition}"
+        b.append(("p", f"**{title}**" + ("" if protocol == "writeup" else f". Published: {PROTOCOLS[protocol].source}.")))
+        for header_, headers, rows in class_tables(found, protocol):
+            b += [("p", f"*{header_}*"), ("table", headers, rows)]
+    for run_id, name in (("all_point", metrics_name("point")), ("all_implicit", metrics_name("vox", "occupancy"))):
+        path = shapes_path(os.path.join(out, "test_outputs", run_id), name)
+        if os.path.isfile(path):
+            b += [("p", f"`{name}` in 3D, prediction | ground truth: the median test model of each class by F1@0.05, "
+                        "then the best and the worst of all (the chooser names each)."),
+                  ("html", view3d.view_fragment(path, out, f"{run_id}_{name}"))]
+    b += [("h2", "Stages"), ("table", ["stage", "section", "seconds", "command"],
+                             [[k, s.get("section", ""), f"{s['seconds']:.0f}", f"`{s['cmd']}`"] for k, s in state.items()])]
+    return b
+
+
 def _inline_html(text):
     """Markdown-ish inline marks for the page: `code`, **bold**, *italic*."""
     out, parts = [], text.split("`")
@@ -330,10 +371,10 @@ def render_md(blocks, pictures=True):
     return "\n\n".join(out) + "\n"
 
 
-def write_page(out, state, info):
-    """{out}/index.html, {out}/report.md and {out}/tables.md (no pictures) from the stages' outputs;
-    returns the paths of the first two."""
-    blocks = sections(out, state, info)
+def write_page(out, state, info, page_sections=sections):
+    """{out}/index.html, {out}/report.md and {out}/tables.md (no pictures) from the stages' outputs (the writeup's
+    sections, or classes_sections); returns the paths of the first two."""
+    blocks = page_sections(out, state, info)
     page, md = os.path.join(out, "index.html"), os.path.join(out, "report.md")
     scripts = view3d.plotly_script_tag(out) if any(b[0] == "html" for b in blocks) else ""
     atomic_write(page, lambda tmp: open(tmp, "w").write(render_html(blocks, scripts)))

@@ -110,7 +110,7 @@ def assert_same_cache(a, b):
 
 def records(root):
     """The model indices that have a record in the build folder(s) under `root`."""
-    return sorted(int(os.path.basename(p)[:6]) for p in glob.glob(os.path.join(str(root), "train.build-*", "models",
+    return sorted(int(os.path.basename(p)[:6]) for p in glob.glob(os.path.join(str(root), SYNSET, "train.build-*", "models",
                                                                                "[0-9]" * 6 + ".npz")))
 
 
@@ -174,8 +174,8 @@ def test_normals_are_cached_unit_and_outward(dataset, reference, monkeypatch):
     mesh as written (clean, outward-facing chairs) is about 0 just off the point along it and about 1 against it."""
     import igl
 
-    ds = build(monkeypatch, dataset, os.path.dirname(reference), return_normals=True)  # the reference cache, loaded
-    assert "normals" not in build(monkeypatch, dataset, os.path.dirname(reference))[5]  # training's items: none
+    ds = build(monkeypatch, dataset, os.path.dirname(os.path.dirname(reference)), return_normals=True)  # the reference cache, loaded
+    assert "normals" not in build(monkeypatch, dataset, os.path.dirname(os.path.dirname(reference)))[5]  # training's items: none
     item = ds[5]
     assert item["normals"].shape == (N_POINTS, 3) and item["normals"].dtype == torch.float32
     batch = r2n2_custom.collate_batched_R2N2([ds[i] for i in range(3)])
