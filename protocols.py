@@ -35,6 +35,132 @@ from metrics import N_EVAL_POINTS, f1_at
 EMPTY_DISTANCE = 3 ** 0.5  # the distance an empty prediction is charged: the diagonal of the cube [-0.5, 0.5]^3
 
 
+def _table(keys, text):
+    """{class or "mean": {key: value}} from the lines "<class> v1 v2 ..." of a published table, values under `keys`."""
+    rows = {}
+    for line in text.strip().splitlines():
+        name, *values = line.split()
+        rows[name] = {k: float(v) for k, v in zip(keys, values) if v != "-"}
+    return rows
+
+
+# Mesh R-CNN's released voxmesh_R50 model on the ShapeNet test set, facebookresearch/meshrcnn INSTRUCTIONS_SHAPENET.md
+# ("Performance"), its classes renamed to R2N2's (speaker, firearm, watercraft, plane, monitor, couch, cellphone);
+# "mean" is its "total" row, the mean over the thirteen classes. Chamfer-L2, |cos| normal consistency, F1.
+_MESHRCNN = _table(("chamfer_l2", "abs_normal_consistency", "f1@0", "f1@2", "f1@4"), """
+airplane    0.187465 0.684285 39.009  80.998  92.1069
+bench       0.120899 0.657536 42.4005 86.0036 95.128
+cabinet     0.111294 0.75122  34.8227 86.9346 95.371
+car         0.107605 0.647857 29.6397 85.7925 96.2938
+chair       0.183693 0.712362 31.6906 79.8275 92.0139
+display     0.218032 0.779365 27.2531 77.2979 90.904
+lamp        0.413965 0.672992 30.5048 70.3449 84.5068
+loudspeaker 0.253796 0.730829 24.8335 74.6606 88.237
+rifle       0.168323 0.621439 47.2251 85.271  93.8171
+sofa        0.144279 0.72302  27.5734 81.684  94.3294
+table       0.148357 0.75642  42.249  86.2039 94.1623
+telephone   0.121504 0.850437 42.9168 88.9888 96.1367
+vessel      0.224168 0.642812 30.0589 75.5332 89.9764
+mean        0.184875 0.710044 34.629  81.5031 92.5372""")
+_MESHRCNN_P2M = _table(("chamfer_l2", "abs_normal_consistency", "f1@0", "f1@1"), """
+airplane    0.000313141 0.684333 75.8104 85.3897
+bench       0.000295252 0.657508 73.4681 84.4999
+cabinet     0.000293613 0.751306 72.6302 84.7327
+car         0.000240585 0.647896 71.8118 85.5155
+chair       0.000400415 0.712348 66.5227 79.3634
+display     0.000470965 0.779397 64.2917 77.8422
+lamp        0.000788915 0.673057 60.1057 71.7711
+loudspeaker 0.000582152 0.730797 59.9974 73.8792
+rifle       0.000357016 0.621438 75.9761 85.5111
+sofa        0.000355369 0.723013 64.1388 79.327
+table       0.000342991 0.756442 76.0776 85.4878
+telephone   0.000280397 0.850456 77.3011 87.8698
+vessel      0.000449061 0.642791 62.808  76.5464
+mean        0.000397682 0.71006  69.303  81.3643""")
+# Occupancy Networks' single-image table, per method (IoU, Chamfer-L1, |cos| normal consistency). The README of
+# autonomousvision/occupancy_networks (img/table_img2mesh.png, 2019-07-23) prints the baselines and its released
+# ONet model (retrained, "slightly better performance than the model from the paper"); the paper's Table 1 has the
+# same baseline rows and its own ONet row, taken here from a verbatim reproduction (Ray-tju/DmifNet README), not
+# from the paper's PDF.
+_ONET_KEYS = ("iou", "chamfer_l1", "abs_normal_consistency")
+_ONET_PAPER = _table(_ONET_KEYS, """
+airplane    0.571 0.147 0.840
+bench       0.485 0.155 0.813
+cabinet     0.733 0.167 0.879
+car         0.737 0.159 0.852
+chair       0.501 0.228 0.823
+display     0.471 0.278 0.854
+lamp        0.371 0.479 0.731
+loudspeaker 0.647 0.300 0.832
+rifle       0.474 0.141 0.766
+sofa        0.680 0.194 0.863
+table       0.506 0.189 0.858
+telephone   0.720 0.140 0.935
+vessel      0.530 0.218 0.794
+mean        0.571 0.215 0.834""")
+_ONET_RELEASED = _table(_ONET_KEYS, """
+airplane    0.591 0.134 0.845
+bench       0.492 0.150 0.814
+cabinet     0.750 0.153 0.884
+car         0.746 0.149 0.852
+chair       0.530 0.206 0.829
+display     0.518 0.258 0.857
+lamp        0.400 0.368 0.751
+loudspeaker 0.677 0.266 0.842
+rifle       0.480 0.143 0.783
+sofa        0.693 0.181 0.867
+table       0.542 0.182 0.860
+telephone   0.746 0.127 0.939
+vessel      0.547 0.201 0.797
+mean        0.593 0.194 0.840""")
+# The baselines as both of those tables print them: 3D-R2N2, Pixel2Mesh (IoU, Chamfer-L1, NC), AtlasNet (no IoU).
+_R2N2 = _table(_ONET_KEYS, """
+airplane    0.426 0.227 0.629
+bench       0.373 0.194 0.678
+cabinet     0.667 0.217 0.782
+car         0.661 0.213 0.714
+chair       0.439 0.270 0.663
+display     0.440 0.314 0.720
+lamp        0.281 0.778 0.560
+loudspeaker 0.611 0.318 0.711
+rifle       0.375 0.183 0.670
+sofa        0.626 0.229 0.731
+table       0.420 0.239 0.732
+telephone   0.611 0.195 0.817
+vessel      0.482 0.238 0.629
+mean        0.493 0.278 0.695""")
+_PIXEL2MESH = _table(_ONET_KEYS, """
+airplane    0.420 0.187 0.759
+bench       0.323 0.201 0.732
+cabinet     0.664 0.196 0.834
+car         0.552 0.180 0.756
+chair       0.396 0.265 0.746
+display     0.490 0.239 0.830
+lamp        0.323 0.308 0.666
+loudspeaker 0.599 0.285 0.782
+rifle       0.402 0.164 0.718
+sofa        0.613 0.212 0.820
+table       0.395 0.218 0.784
+telephone   0.661 0.149 0.907
+vessel      0.397 0.212 0.699
+mean        0.480 0.216 0.772""")
+_ATLASNET = _table(_ONET_KEYS, """
+airplane    - 0.104 0.836
+bench       - 0.138 0.779
+cabinet     - 0.175 0.850
+car         - 0.141 0.836
+chair       - 0.209 0.791
+display     - 0.198 0.858
+lamp        - 0.305 0.694
+loudspeaker - 0.245 0.825
+rifle       - 0.115 0.725
+sofa        - 0.177 0.840
+table       - 0.190 0.832
+telephone   - 0.128 0.923
+vessel      - 0.151 0.756
+mean        - 0.175 0.811""")
+
+
 @dataclasses.dataclass(frozen=True)
 class Protocol:
     title: str  # as tables name it
@@ -45,7 +171,7 @@ class Protocol:
     squared: bool  # thresholds compare squared distances (Pixel2Mesh's tau)
     columns: tuple  # (metric key, header, digits) the tables show; "f1@k" is F1 at thresholds[k]
     source: str  # where the definition and the published rows come from
-    published: tuple  # (row label, {metric key: value}) chair rows as the papers print them
+    published: tuple  # (method, {class name or "mean" (over the 13 classes): {metric key: value}}) as printed
 
 
 PROTOCOLS = {
@@ -60,10 +186,9 @@ PROTOCOLS = {
         columns=(("chamfer_l2", "Chamfer-L2 (lower)", 3), ("abs_normal_consistency", "Normal cons. (abs cos)", 3),
                  ("normal_consistency", "Normal cons. (cos)", 3), ("f1@0", "F1@0.1", 1), ("f1@2", "F1@0.3", 1),
                  ("f1@4", "F1@0.5", 1)),
-        source="Gkioxari et al., Mesh R-CNN (ICCV 2019), ShapeNet table, chair row; meshrcnn compare_meshes",
-        published=(("Mesh R-CNN, chair", {"chamfer_l2": 0.184, "abs_normal_consistency": 0.712,
-                                          "f1@0": 31.7, "f1@2": 79.8, "f1@4": 92.0}),
-                   ("Mesh R-CNN, mean of 13 classes", {"f1@0": 34.6, "f1@2": 81.5, "f1@4": 92.5}))),
+        source="Gkioxari et al., Mesh R-CNN (ICCV 2019); the released voxmesh_R50 model's per-class table, "
+               "facebookresearch/meshrcnn INSTRUCTIONS_SHAPENET.md (scale-normalised protocol); meshrcnn compare_meshes",
+        published=(("Mesh R-CNN", _MESHRCNN),)),
     "pixel2mesh": Protocol(
         title="Pixel2Mesh (as Mesh R-CNN scores it)",
         definition="coordinates times 0.57; F1 at tau = 1e-4 and 2 tau on squared distances",
@@ -72,9 +197,9 @@ PROTOCOLS = {
         thresholds=(1e-4, 2e-4), squared=True,
         columns=(("chamfer_l2", "Chamfer-L2 (lower)", 4), ("abs_normal_consistency", "Normal cons. (abs cos)", 3),
                  ("f1@0", "F1@tau", 1), ("f1@1", "F1@2tau", 1)),
-        source="Gkioxari et al., Mesh R-CNN (ICCV 2019), Pixel2Mesh-protocol table, chair row; meshrcnn "
-               "evaluate_test_p2m",
-        published=(("Mesh R-CNN, chair", {"f1@0": 66.5, "f1@1": 79.4}),)),
+        source="Gkioxari et al., Mesh R-CNN (ICCV 2019); the released model's per-class table under the Pixel2Mesh "
+               "protocol, facebookresearch/meshrcnn INSTRUCTIONS_SHAPENET.md; meshrcnn evaluate_test_p2m",
+        published=(("Mesh R-CNN", _MESHRCNN_P2M),)),
     "onet": Protocol(
         title="Occupancy Networks",
         definition="volumetric IoU; Chamfer-L1 = mean of the two directions' mean distance, in units of a tenth "
@@ -84,11 +209,11 @@ PROTOCOLS = {
         thresholds=(), squared=False,
         columns=(("iou", "IoU", 3), ("chamfer_l1", "Chamfer-L1 (lower)", 3),
                  ("abs_normal_consistency", "Normal cons. (abs cos)", 3)),
-        source="Mescheder et al., Occupancy Networks (CVPR 2019), single-image table, chair rows",
-        published=(("ONet, chair", {"iou": 0.530, "chamfer_l1": 0.206, "abs_normal_consistency": 0.829}),
-                   ("3D-R2N2, chair", {"iou": 0.439, "chamfer_l1": 0.270, "abs_normal_consistency": 0.663}),
-                   ("Pixel2Mesh, chair", {"iou": 0.396, "chamfer_l1": 0.265, "abs_normal_consistency": 0.746}),
-                   ("AtlasNet, chair", {"chamfer_l1": 0.209, "abs_normal_consistency": 0.791}))),
+        source="Mescheder et al., Occupancy Networks (CVPR 2019): the paper's Table 1 (ONet paper; as reproduced "
+               "verbatim in Ray-tju/DmifNet's README) and the updated table of autonomousvision/occupancy_networks' "
+               "README (its released model, and the 3D-R2N2, Pixel2Mesh and AtlasNet rows both print)",
+        published=(("ONet (paper)", _ONET_PAPER), ("ONet (released model)", _ONET_RELEASED), ("3D-R2N2", _R2N2),
+                   ("Pixel2Mesh", _PIXEL2MESH), ("AtlasNet", _ATLASNET))),
 }
 LOWER_IS_BETTER = ("chamfer_l2", "chamfer_l1")
 

@@ -266,12 +266,16 @@ def protocol_headers(name, with_interval=False):
 
 
 def published_rows(name):
-    """Protocol `name`'s published chair rows as table rows under protocol_headers(name, True), labelled as
-    published ('-' where the paper prints no such number)."""
+    """Protocol `name`'s published chair and mean-over-classes rows as table rows under protocol_headers(name,
+    True), labelled as published ('-' where the paper prints no such number)."""
     columns = PROTOCOLS[name].columns
-    return [[f"*{label} (published)*", *[("-" if numbers.get(key) is None else f"{numbers[key]:.{digits}f}")
-                                          for key, _, digits in columns]]
-            for label, numbers in PROTOCOLS[name].published]
+    rows = []
+    for method, table in PROTOCOLS[name].published:
+        for where, label in (("chair", "chair"), ("mean", "mean of 13 classes")):
+            numbers = table[where]
+            rows.append([f"*{method}, {label} (published)*",
+                         *[("-" if numbers.get(key) is None else f"{numbers[key]:.{digits}f}") for key, _, digits in columns]])
+    return rows
 
 
 def class_value(m, where, protocol, key):
@@ -295,7 +299,7 @@ def class_tables(files, protocol):
     """[(title, headers, rows)] of the per-class tables of metrics files (label, m) with per-class rows, one table
     per number (the writeup's F1@0.05 and F1@0.01, or each column of a published protocol): a row per class, the
     mean over classes and the mean over instances, a column per file (its 95 % interval beside the value), then
-    the published rows' chair and mean-over-classes values as columns of their own, labelled as theirs."""
+    each published method's per-class and mean-over-classes values as a column of its own, labelled as theirs."""
     synsets = sorted({s for _, m in files for s in m.get("per_class", {})})
     if protocol == "writeup":
         columns = [(f"f1@{THRESHOLDS.index(t)}", f"F1@{t}", 1) for t in (0.05, 0.01)]
@@ -312,8 +316,8 @@ def class_tables(files, protocol):
             for _, m in files:
                 value, ci = class_value(m, where, protocol, key)
                 cells.append("-" if value is None else f"{value:.{digits}f}" + ("" if ci is None else f" {interval_text(ci, digits)}"))
-            for _, numbers in published:  # the papers print a chair row and a mean over the thirteen classes
-                theirs = numbers.get("chair" if where == "03001627" else "mean" if where == "class_mean" else None, {})
+            for _, table in published:  # a row per class and their mean over the thirteen classes
+                theirs = table.get("mean" if where == "class_mean" else NAMES.get(where), {})
                 cells.append("-" if theirs.get(key) is None else f"{theirs[key]:.{digits}f}")
             rows.append(cells)
         headers = ["class", *[label for label, _ in files], *[f"*{label} (published)*" for label, _ in published]]

@@ -87,8 +87,11 @@ def test_a_published_protocol_beside_its_papers_rows(tmp_path):
     assert 0.002 < chamfer <= 0.005
     assert rows["mesh"][1:] == ["1.000", "1.000", "100.0", "100.0", "100.0"]  # the same normals; every distance <= 0.05
     assert rows["*Mesh R-CNN, chair (published)*"] == ["0.184", "0.712", "-", "31.7", "79.8", "92.0"]
+    assert rows["*Mesh R-CNN, mean of 13 classes (published)*"][3:] == ["34.6", "81.5", "92.5"]
     out = compare(path, "--protocol", "onet", "--out", str(tmp_path / "p"))
     onet = open(tmp_path / "p" / "protocol_onet.md").read()
     rows = table_rows(onet)
-    assert rows["*ONet, chair (published)*"] == ["0.530", "0.206", "0.829"] and rows["mesh"][0] == "-"  # no inside
+    assert rows["*ONet (paper), chair (published)*"] == ["0.501", "0.228", "0.823"] and rows["mesh"][0] == "-"  # no inside
+    assert rows["*ONet (released model), chair (published)*"] == ["0.530", "0.206", "0.829"]
+    assert rows["*ONet (paper), mean of 13 classes (published)*"] == ["0.571", "0.215", "0.834"]
     assert rows["*AtlasNet, chair (published)*"][0] == "-"  # not printed by the paper
