@@ -287,7 +287,7 @@ def protocol_info(name, n_pred_points):
             "thresholds_on": "squared distances" if p.squared else "distances",
             "n_points_pred": n_pred_points, "n_points_gt": N_EVAL_POINTS,
             "ground_truth": "the cache's points on the outer surface of the mesh, with outward normals",
-            "mean_over": "instances (one class: chairs)", "source": p.source}
+            "mean_over": "instances (with several classes, class_mean holds the mean over classes)", "source": p.source}
 
 
 def column_value(scores, key):
