@@ -231,7 +231,8 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
     `classes` (a --classes value) with `num_models` in all (None: 500 chairs alone, else PER_CLASS per class),
     shared over the classes equally or as the real split (`shares` "equal" or "real").
     `shapenet_like` writes ShapeNet-like meshes with `faces` faces each (the nearest a subdivision level
-    gives, within a factor 2), or a count drawn per model log-uniformly in [10k, 100k] when None.
+    gives, within a factor 2; an int, or {class name: faces} with the others drawn), or a count drawn per model
+    log-uniformly in [10k, 100k] when None.
 
     Everything is written into `out`.tmp-<pid> and renamed to `out` once complete, so a folder named
     `out` always holds a whole dataset. Refuses (InputError) when `out` already holds one, unless
@@ -249,8 +250,10 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
         raise InputError(f"--views must be between 1 and 24 (R2N2 has 24), not {views}")
     if faces is not None and not shapenet_like:
         raise InputError("--faces sets the ShapeNet-like meshes' face count; pass --shapenet_like with it")
-    if faces is not None and not 1000 <= faces <= 1_000_000:
-        raise InputError(f"--faces must be between 1000 and 1000000 (ShapeNet's chairs: 10k-100k), not {faces}")
+    per_class_faces = faces if isinstance(faces, dict) else {NAMES[s]: faces for s in synsets}
+    for count in per_class_faces.values():
+        if count is not None and not 1000 <= count <= 1_000_000:
+            raise InputError(f"--faces must be between 1000 and 1000000 (ShapeNet's chairs: 10k-100k), not {count}")
     out = os.path.abspath(out)
     if is_dataset(out) and not force:
         raise InputError(f"{out} already holds a dataset; pass --force to rebuild it")
@@ -263,7 +266,8 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
     os.makedirs(tmp)
     try:
         sizes = class_sizes(synsets, num_models, shares)
-        jobs = [(tmp, NAMES[s], seed, i, views, shapenet_like, faces) for s, n in sizes.items() for i in range(n)]
+        jobs = [(tmp, NAMES[s], seed, i, views, shapenet_like, per_class_faces.get(NAMES[s]))
+                for s, n in sizes.items() for i in range(n)]
         what = "chair" if synsets == [SYNSET] else "model"
         progress = dict(total=len(jobs), desc=f"building {what}s", unit=what, disable=quiet)
         if workers > 1:
