@@ -30,7 +30,7 @@ import cli
 from checkpoint import load_model
 from cli import InputError
 from evaluation import (ISOVALUE_HELP, add_common_eval_args, check_eval_args, evaluate, evaluated_split, iso_shift,
-                        isovalue_arg, make_predict, resolve_isovalue, save_shapes)
+                        isovalue_arg, make_predict, note_classes, resolve_isovalue, save_shapes)
 from r2n2_layout import classes_label
 from results import metrics_name, print_summary, shapes_path, write_metrics
 from runtime import pick_device
@@ -56,6 +56,7 @@ def main(args):
     name = metrics_name(args.type, isovalue=args.isovalue)
     device = pick_device(args.device)
     model, train_args, ckpt = load_model(args.checkpoint_path, device, expect={"type": args.type, "model_type": None})
+    note_classes(train_args, args)
     if args.type == "point" and args.n_points is not None and args.n_points != train_args.n_points:
         raise InputError(f"--n_points {args.n_points}, but {args.checkpoint_path} predicts "
                          f"{train_args.n_points} points; pass --n_points {train_args.n_points}")

@@ -31,7 +31,7 @@ import cli
 from checkpoint import load_model
 from cli import InputError, check_at_least
 from evaluation import (ISOVALUE_HELP, add_common_eval_args, check_eval_args, evaluate, evaluated_split, iso_shift,
-                        isovalue_arg, make_predict, resolve_isovalue, save_shapes)
+                        isovalue_arg, make_predict, note_classes, resolve_isovalue, save_shapes)
 from model import KINDS
 from r2n2_layout import classes_label
 from results import metrics_name, print_summary, shapes_path, write_metrics
@@ -88,6 +88,7 @@ def main(args):
     check_args(args)
     device = pick_device(args.device)
     model, train_args, ckpt = load_model(args.checkpoint_path, device, expect={"model_type": args.model_type})
+    note_classes(train_args, args)
 
     eval_res = args.eval_res or 32
     n_points = None

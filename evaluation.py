@@ -40,7 +40,7 @@ from metrics import N_IOU_POINTS, THRESHOLDS, f1_at, f1_scores, nearest_neighbou
 from occupancy import training_labels
 from protocols import longest_edges, protocol_scores
 from r2n2_custom import R2N2, collate_batched_R2N2
-from r2n2_layout import NAMES, parse_classes, split_names, split_size
+from r2n2_layout import NAMES, classes_label, parse_classes, split_names, split_size
 from representations import REPRESENTATIONS, gt_shape, pred_shape, prediction_points
 from runtime import atomic_write
 from utils_vox import VOX_SIZE, voxels_to_meshes
@@ -56,6 +56,15 @@ def add_common_eval_args(p):
     p.add_argument("--split", default="test", help="split to evaluate (a key of the dataset's split file)")
     cli.add_device_and_dataset_args(p)
     return p
+
+
+def note_classes(train_args, args):
+    """One line when the evaluated classes (--classes) are not those the checkpoint was trained on: a chair model
+    scored on lamps is a question one may ask, but not by accident."""
+    trained = parse_classes(getattr(train_args, "classes", "chair"))  # checkpoints from before --classes: chairs
+    if trained != parse_classes(args.classes):
+        print(f"note: {args.checkpoint_path} was trained on --classes {classes_label(trained)}; evaluating on "
+              f"--classes {classes_label(parse_classes(args.classes))}")
 
 
 def check_eval_args(args):
