@@ -20,6 +20,7 @@ import torch
 
 from conftest import checkpoint_of, script, script_ok
 from r2n2_custom import R2N2
+from r2n2_layout import SYNSET
 from runtime import fast_bf16
 from synthetic.dataset import build_dataset
 
@@ -91,7 +92,7 @@ def test_caches_of_two_builds_by_one_and_two_processes_are_byte_identical(tiny_d
             torch.set_num_threads(threads)
         roots[name] = tmp_path / name
     for split in SPLITS:
-        one, two = (files_of(roots[name] / split, skip_names=()) for name in ("one", "two"))
+        one, two = (files_of(roots[name] / SYNSET / split, skip_names=()) for name in ("one", "two"))
         assert sorted(one) == sorted(two), split
         assert {"images.npy", "points.npy", "voxels.npy", "verts.npy", "faces.npy", "R.npy", "T.npy"} <= set(one)
         for name in one:
