@@ -57,7 +57,7 @@ from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores
 from model import model_input
 from occupancy import training_labels
 from r2n2_custom import R2N2, collate_batched_R2N2
-from r2n2_layout import NAMES, classes_label
+from r2n2_layout import NAMES, classes_label, plural
 from representations import prediction_points
 from results import print_summary, write_metrics
 from runtime import pick_device
@@ -244,11 +244,11 @@ def main(args):
     for c, synset in enumerate(train.synsets):  # one constant per class: the class is the one thing it knows
         rows = np.flatnonzero(train.model_synset == c)  # (A_c,)
         if len(rows) < 2:
-            raise cli.InputError(f"the training split needs at least 2 {NAMES[synset]}s for the constant baseline")
+            raise cli.InputError(f"the training split needs at least 2 {plural(synset)} for the constant baseline")
         k, mean_f1 = constant_choice(train_points[rows], args.subsample)
         constants[c] = (int(rows[k]), float(mean_f1[k]))
         print(f"constant{'' if len(train.synsets) == 1 else ' ' + NAMES[synset]}: {train.model_ids[rows[k]]} (mean "
-              f"F1@0.05 {mean_f1[k]:.2f} to the other {len(rows) - 1} training {NAMES[synset]}s, {args.subsample} "
+              f"F1@0.05 {mean_f1[k]:.2f} to the other {len(rows) - 1} training {plural(synset)}, {args.subsample} "
               f"points each; chosen in {time.time() - t0:.0f} s)")
     choice = np.array([constants[c][0] for c in test_class])
     if len(train.synsets) == 1:

@@ -15,7 +15,7 @@ from torch.utils.data import Dataset
 from dataset_location import resolve_dataset_dir
 from metrics import N_EVAL_POINTS
 from r2n2_cache import cache_root, gather_feats, split_cache
-from r2n2_layout import BLENDER_K, NAMES, parse_classes, read_split
+from r2n2_layout import BLENDER_K, parse_classes, plural, read_split
 from utils_vox import VOX_SIZE
 
 
@@ -121,7 +121,7 @@ class R2N2(Dataset):
     def describe(self):
         """"120 chairs" or "780 models of 13 classes": what a split holds, for messages."""
         if len(self.synsets) == 1:
-            return f"{len(self.model_ids)} {NAMES.get(self.synsets[0], self.synsets[0])}s"
+            return f"{len(self.model_ids)} {plural(self.synsets[0])}"
         return f"{len(self.model_ids)} models of {len(self.synsets)} classes"
 
     def synset_of(self, model_index):

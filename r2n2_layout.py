@@ -77,6 +77,12 @@ def parse_classes(text):
     return sorted(synsets)
 
 
+def plural(synset):
+    """The class's name in the plural, for messages: "3 chairs", "3 benches"."""
+    name = NAMES.get(synset, synset)
+    return name + ("es" if name.endswith("ch") else "s")
+
+
 def classes_label(synsets):
     """"all", or the names joined by commas: how a class set is written in messages and metrics files."""
     return "all" if sorted(synsets) == list(NAMES) else ",".join(NAMES[s] for s in sorted(synsets))
@@ -175,7 +181,7 @@ def read_split(dataset_dir, split, synset=SYNSET):
         raise InputError(f"split '{split}' is not in {path} (it has: {', '.join(splits)})")
     models = splits[split].get(synset, {})
     if not models:
-        raise InputError(f"split '{split}' of {path} has no {NAMES.get(synset, 'model')}s (synset {synset})")
+        raise InputError(f"split '{split}' of {path} has no {plural(synset)} (synset {synset})")
     out, missing = [], []
     for model_id, views in models.items():
         if not _MODEL_ID.match(model_id):
