@@ -1,7 +1,7 @@
 """Build the embedded dataset: procedurally generated objects of the R2N2 classes written in the real R2N2 layout.
 
     python make_synthetic_dataset.py --out data/r2n2_synth                      # the default: 500 chairs x 24 views
-    python make_synthetic_dataset.py --out data/r2n2_synth_all --classes all    # 13 classes x 60 models (~8 min)
+    python make_synthetic_dataset.py --out data/r2n2_synth_all --classes all    # 13 classes x 60 models (~6 min)
     python make_synthetic_dataset.py --out /tmp/r2n2_real --classes all --num_models 2000 --shares real
     python make_synthetic_dataset.py --out /tmp/tiny --num_models 10 --views 4 --seed 1
     python make_synthetic_dataset.py --out data/r2n2_synth --force              # rebuild an existing dataset

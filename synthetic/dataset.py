@@ -57,7 +57,7 @@ assert set(GENERATORS) == set(CLASSES)
 REAL_SIZES = {"airplane": 4045, "bench": 1816, "cabinet": 1572, "car": 7497, "chair": 6778, "display": 1095,
               "lamp": 2318, "loudspeaker": 1618, "rifle": 2372, "sofa": 3173, "table": 8509, "telephone": 1052,
               "vessel": 1939}
-PER_CLASS = 60  # the default size of a class set: 780 models over the thirteen, built in about 8 minutes on 2 cores
+PER_CLASS = 60  # the default size of a class set: 780 models over the thirteen, 6 min 14 s on 2 Intel Xeon cores (469a8d6)
 
 
 def generator(name):
