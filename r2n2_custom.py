@@ -92,23 +92,19 @@ class R2N2(Dataset):
         self.item_model = np.concatenate([p["item_model"] + s for p, s in zip(parts, self.model_start)])
         self.item_view = np.concatenate([p["item_view"] for p in parts])
         self._parts = parts
-        if len(parts) == 1:  # one class: the cache's own arrays (and where derived caches such as occupancy.QueryPool live)
+        rows = lambda arrays: arrays[0] if len(arrays) == 1 else Stacked(arrays)  # one class: the cache's own arrays
+        self.images, self.points, self.normals, self.voxels = (rows([p[k] for p in parts])
+                                                               for k in ("images", "points", "normals", "voxels"))
+        self.feats = rows([gather_feats(self.dataset_dir, synset, p["cache"], p["model_ids"], p["item_model"],
+                                        p["item_view"]) for synset, p in zip(self.synsets, parts)]) if return_feats else None
+        if len(parts) == 1:  # where derived caches (occupancy.QueryPool) live: beside the class's cache
             self.cache_dir, self.cache_key = parts[0]["cache"], keys[0]
-            self.images, self.points, self.normals, self.voxels = (parts[0][k] for k in ("images", "points", "normals", "voxels"))
             self.verts, self.faces = parts[0]["verts"], parts[0]["faces"]
             self.vert_offsets, self.face_offsets = parts[0]["vert_offsets"], parts[0]["face_offsets"]
-        else:
+        else:  # or in a folder of their own for the class set
             self.cache_key = hashlib.sha1(" ".join(keys).encode()).hexdigest()
             self.cache_dir = os.path.join(cache_root(self.dataset_dir), "sets", f"{split}-{self.cache_key[:16]}")
             os.makedirs(self.cache_dir, exist_ok=True)
-            self.images, self.points, self.normals, self.voxels = (Stacked([p[k] for p in parts])
-                                                                   for k in ("images", "points", "normals", "voxels"))
-        self.feats = None
-        if return_feats:
-            self.feats = Stacked([gather_feats(self.dataset_dir, synset, p["cache"], p["model_ids"], p["item_model"],
-                                               p["item_view"]) for synset, p in zip(self.synsets, parts)])
-            if len(parts) == 1:
-                self.feats = self.feats.arrays[0]
         self.items = np.arange(len(self.item_model))
         if views == "one":
             first = np.searchsorted(self.item_model, np.arange(len(self.model_ids)))  # items are grouped by model

@@ -165,10 +165,18 @@ def split_size(dataset_dir, split, classes=(SYNSET,)):
     return sum(len(_read_split_file(split_file(dataset_dir, s)).get(split, {}).get(s, {})) for s in classes)
 
 
+_PARSED = {}  # (path, size, mtime) -> the split file's dict: a shared splits.json is read once, not once per class
+
+
 def _read_split_file(path):
+    """The split file's dict (callers only read it), parsed again only when the file changes."""
     try:
-        with open(path) as f:
-            return json.load(f)
+        st = os.stat(path)
+        key = (path, st.st_size, st.st_mtime_ns)
+        if key not in _PARSED:
+            with open(path) as f:
+                _PARSED[key] = json.load(f)
+        return _PARSED[key]
     except (OSError, json.JSONDecodeError) as e:
         raise InputError(f"cannot read split file {path}: {e}") from None
 
