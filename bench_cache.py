@@ -113,8 +113,9 @@ def main():
             for stage in STAGES:
                 print(f"  {stage:8s} {one[1]['seconds_per_model'][stage]:7.3f}")
             print(f"  {'total':8s} {sum(one[1]['seconds_per_model'].values()):7.3f}   (+ the pool, the records and the final arrays: wall below)")
-            print(f"  points rejected (buried): {one[1]['points_rejected_mean']:.1%} on average; unfiltered meshes: "
-                  f"{len(one[1]['unfiltered_models'])}; skipped: {len(one[1]['skipped'])}")
+            by_rays = sum(t != "the winding number" for t in one[1]["surface_test"].values())
+            print(f"  points rejected (buried): {one[1]['points_rejected_mean']:.1%} on average; meshes with samples decided "
+                  f"by visibility: {by_rays} ({one[1]['visibility_mean']:.2%} of the samples); skipped: {len(one[1]['skipped'])}")
             seconds[synset] = {w: wall / n for w, (wall, _) in runs.items()}
             base = seconds[synset][min(workers)] * min(workers)  # seconds of one process per model
             for w, per_model in seconds[synset].items():

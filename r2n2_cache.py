@@ -40,7 +40,7 @@ check foresaw, gets one line (`skipped model <id>: ` and the problem, naming the
 split; training and evaluation use the models kept. Past MAX_SKIPPED = 1 % of the split (R2N2_MAX_SKIPPED; models
 skipped by an earlier run count) the build stops with one line naming the last problem, keeping what it read.
 build_report.json beside the arrays lists the models kept and skipped (with the reasons), where voxels and mesh
-disagree, the share of points filtered as buried, the meshes whose winding number could not be trusted, the mesh
+disagree, the share of points filtered as buried, which test decided each mesh's surface points, the mesh
 repairs and the seconds per model of each stage (STAGES). bench_cache.py times the build; measured times are in
 RESULTS.md ("Building the cache of the real chairs").
 """
@@ -69,7 +69,7 @@ from runtime import atomic_write, remove_stale_tmp
 from utils_vox import VOX_SIZE, canonical_grid_from_binvox, read_binvox, voxel_surface_f1
 
 # 3: outer-surface points from libigl's winding number on repaired meshes, bad models skipped
-CACHE_VERSION = 4  # 4: outward unit normals at the surface points
+CACHE_VERSION = 5  # 4: outward unit normals at the surface points; 5: coincident faces judged by their sides, visibility where the winding number is unsure
 MAX_SKIPPED = 0.01  # share of a split's models that may be unreadable before the build stops (R2N2_MAX_SKIPPED)
 VOXEL_MESH_F1 = 90  # F1@0.05 between a model's voxel surface and its mesh below which the two disagree
 STAGES = ("parse", "voxels", "surface", "check", "images", "write")  # what a model's seconds are spent on
@@ -414,11 +414,15 @@ def _assemble(models, build, item_start, key):
         "voxel_mesh_disagree": {models[m][0]: round(s["voxel_mesh_f1"], 1)
                                 for m, s in zip(kept, stats) if s["voxel_mesh_f1"] < VOXEL_MESH_F1},
         "points_rejected_mean": mean("rejected"),
-        "unfiltered_models": [models[m][0] for m, s in zip(kept, stats) if not s["trusted"]],
-        "repairs_mean": {k: mean(k) for k in ("welded_vertices", "degenerate_faces", "duplicate_faces", "flipped_faces")},
+        "surface_test": {models[m][0]: ("visibility for %.1f %% of the samples, the winding number for the rest" % (100 * s["visibility"])
+                                        if s["visibility"] else "the winding number") for m, s in zip(kept, stats)},
+        "visibility_mean": mean("visibility"),
+        "repairs_mean": {k: mean(k) for k in ("welded_vertices", "degenerate_faces", "duplicate_faces", "internal_faces",
+                                              "flipped_faces")},
         "seconds_per_model": {k: float(np.mean([s["seconds"].get(k, 0.0) for s in stats])) for k in STAGES},
         "note": "seconds_per_model: one process's time per kept model and stage (the record's write not included); "
-                "unfiltered_models: meshes whose winding number was too ambiguous to reject any point",
+                "surface_test: per mesh, which test decided whether its samples lie on the outer surface (outer_surface.py): the "
+                "winding number where it is sure, visibility (rays) where it reads 1/4 to 3/4",
     }
     with open(os.path.join(build, "build_report.json"), "w") as f:
         json.dump(report, f, indent=1)

@@ -197,3 +197,23 @@ def messy_obj(parts, centre, scale, rng, target_faces):
     mess = {"target_faces": int(target_faces), "subdivision": level, "faces": n_faces, "quads": n_quads,
             "groups": len(groups), "textured_groups": int(textured.sum()), **done}
     return "\n".join(lines) + "\n", mess
+
+
+def scattered_mess(parts, centre, scale, rng, target_faces, flip=0.2):
+    """The parts as one triangle soup with the mess spread face by face rather than part by part, as the issue
+    that found the section bug wrote its proxy: each part subdivided (one level for the whole model, nearest
+    `target_faces`) with its own vertices, one part written again reversed (double-sided), a share `flip` of all
+    faces flipped one by one, then the first sixth of the faces written again (a duplicated stretch of parts,
+    sections included). verts (V, 3) float32, faces (F, 3) int64 and the mess (which part, how many faces)."""
+    level = subdivision_level(sum(len(p.faces) for p in parts), target_faces)
+    meshes = subdivided_parts(parts, centre, scale, level)
+    double = int(rng.integers(len(meshes)))
+    pieces = meshes + [(meshes[double][0], meshes[double][1][:, ::-1])]
+    first = np.cumsum([0] + [len(v) for v, _ in pieces])
+    verts = np.concatenate([v for v, _ in pieces]).astype(np.float32)
+    faces = np.concatenate([f + s for (_, f), s in zip(pieces, first)])
+    flipped = rng.random(len(faces)) < flip
+    faces[flipped] = faces[flipped][:, ::-1]
+    faces = np.concatenate([faces, faces[:len(faces) // 6]])
+    return verts, np.ascontiguousarray(faces, dtype=np.int64), {"subdivision": level, "double_sided_part": double,
+                                                                "flipped_faces": int(flipped.sum()), "faces": len(faces)}
