@@ -111,7 +111,7 @@ def test_messy_meshes_keep_the_clean_outer_surface(tmp_path):
     """F1@0.02 >= 98 between the points of a messy copy and of the clean chair (two samples of one surface score
     99.4-100 at 0.02), and the decisions against the analytic truth: every kind of mess is met."""
     seen = set()
-    for index in range(12):
+    for index in range(8):  # every kind of mess is among the first eight
         verts, faces, mess = messy(index, tmp_path=tmp_path)
         kinds = {k for k in ("duplicated_part", "flipped_parts", "double_sided_part", "hole_part") if k in mess}
         seen |= kinds
@@ -341,15 +341,15 @@ def test_normals_point_outwards_on_boxes_with_flipped_faces():
 def test_every_class_messed_face_by_face(name):
     """The issue's proxy for every class: 20 % of the faces flipped one by one, a part double-sided, the first sixth of
     the faces written again (sections included). Its points cover the clean model's (F1@0.02 >= 97, two samples of one
-    surface score 99-100), the decisions agree with the clean model's, and visibility decides few samples."""
-    for index in (0, 1):
+    surface score 99-100 at the cache's 10k points; fewer are too sparse on a cabinet's large faces) and visibility decides few samples. check_outer_surface.py prints the same for more models."""
+    for index in (sorted(NAMES.values()).index(name) % 3,):  # one model a class, three families in turn
         _, parts, colours, _ = generator(name)(0, index)
         centre, scale = normalisation(parts)
         clean_v, clean_f, _ = parts_mesh(parts, centre, scale, colours)
-        verts, faces, mess = scattered_mess(parts, centre, scale, np.random.default_rng([index, 34]), 20000)
+        verts, faces, mess = scattered_mess(parts, centre, scale, np.random.default_rng([index, 34]), 15000)
         report = {}
-        ours = outer_surface_points(torch.from_numpy(verts), torch.from_numpy(faces), 5000, seed=1, report=report)
-        reference = outer_surface_points(torch.tensor(clean_v, dtype=torch.float32), torch.tensor(clean_f), 5000, seed=2)
-        f1 = f1_scores(ours[None], torch.tensor([5000]), reference[None], thresholds=(0.02,))["f1"][0, 0].item()
+        ours = outer_surface_points(torch.from_numpy(verts), torch.from_numpy(faces), 10000, seed=1, report=report)
+        reference = outer_surface_points(torch.tensor(clean_v, dtype=torch.float32), torch.tensor(clean_f), 10000, seed=2)
+        f1 = f1_scores(ours[None], torch.tensor([10000]), reference[None], thresholds=(0.02,))["f1"][0, 0].item()
         assert f1 >= 97, (name, index, f1, report, mess)
         assert report["visibility"] < 0.1, (name, index, report)
