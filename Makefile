@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DATA := data/r2n2_synth
-DEMO := demo_outputs
+BUDGET ?= demo
+DEMO := $(if $(filter demo,$(BUDGET)),demo_outputs,$(BUDGET)_outputs)
+# CPU=avx2 runs the demo as a CPU without AVX-512 or bfloat16 kernels would (runtime.AVX2_ENV)
+CPU_ENV := $(if $(filter avx2,$(CPU)),ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2)
 
 .PHONY: venv data demo test clean-demo
 
@@ -28,11 +31,12 @@ data: venv
 
 # The main job at a CPU budget (30 minutes measured on 2 idle cores): report.py runs every section of the writeup
 # through its own commands (fits, vox / point / mesh training and evaluation, baselines, the n_points study,
-# GradCAM++, implicit and parametric models) and writes one page. `make demo STEPS=2000` trains longer.
+# GradCAM++, implicit and parametric models) and writes one page. `make demo STEPS=2000` trains longer;
+# `make demo BUDGET=quick` is the shorter budget for CPUs without bfloat16 kernels (into quick_outputs/).
 # R2N2_DATASET_DIR=/path/to/r2n2_shapenet_dataset make demo  runs it on that dataset (nothing is built).
 STEPS ?=
 demo: data
-	$(PY) report.py --out $(DEMO) --budget demo $(if $(STEPS),--steps $(STEPS))
+	$(CPU_ENV) $(PY) report.py --out $(DEMO) --budget $(BUDGET) $(if $(STEPS),--steps $(STEPS))
 	@echo
 	@echo "Demo results: $(DEMO)/index.html (open it in a browser; report.md is its markdown twin)"
 	@echo "  $(DEMO)/output/        fits (writeup 1), GradCAM++ pictures (2.6), implicit and parametric runs (3)"

@@ -1,6 +1,7 @@
 """Reproduce the whole writeup in one folder: every section's commands, run as typed, and the report page.
 
-    python report.py --out report_demo --budget demo            # about 30 minutes on 2 CPU cores (make demo)
+    python report.py --out report_demo --budget demo            # about 36 minutes on 2 CPU cores (make demo)
+    python report.py --out report_quick --budget quick          # the same sections on an AVX2 laptop (make demo BUDGET=quick)
     python report.py --out report_full --budget full            # the writeup's exact commands (GPU hours)
     python report.py --out /tmp/r --steps 3 --batch_size 2      # a smoke run: every stage, 3 steps each
     python report.py --out report_all --classes all             # the thirteen R2N2 classes: point and occupancy
@@ -13,6 +14,10 @@ writeup's own command line, in the folder --out, so the writeup's relative paths
 that imported torch and PyTorch3D once (launcher.py), each as `python X.py` would run it, 4-5 s sooner. A budget
 only appends flags (--max_iter, --batch_size, --num_workers, --device; --vis_freq so that a few test examples are drawn),
 and the page shows every command exactly as it ran.
+
+Before the first stage it says how long the budget will take on this machine: the minutes measured for it
+(MEASURED), scaled by one encoder training step timed here (runtime.step_seconds, a few seconds), and suggests
+--budget quick where the demo would take over 45 minutes.
 
 Resumable: a stage whose command is unchanged and whose outputs exist is reused, so a rerun after Ctrl-C
 continues where it stopped (an interrupted training resumes from its checkpoint) and a finished report
@@ -33,7 +38,7 @@ from page.report_page import classes_models, classes_sections, published_models,
 from protocols import PROTOCOLS
 from r2n2_layout import SYNSET, classes_label, parse_classes, read_split
 from results import BASELINES as BASELINE_NAMES, METRICS_VERSION, metrics_name
-from runtime import atomic_write, fast_bf16
+from runtime import atomic_write, cpu_kind, fast_bf16, pick_device, step_seconds
 
 REPO = os.path.dirname(os.path.abspath(__file__))
 N_POINTS_STUDY = (500, 1000, 2500, 5000)
@@ -90,7 +95,48 @@ BUDGETS = {
         # --classes all: the point and the occupancy model on the thirteen embedded classes (624 training models)
         "classes_steps": {"point": 1500, "implicit": 600},
     },
+    # quick: every section again for a CPU without bfloat16 kernels (AVX2 laptops: the demo would take 80-90 minutes
+    # there): a third of the demo's steps at half its batch, shorter fits, the baselines' cheap passes on fewer
+    # chairs, one GradCAM++ example. Models this short may not beat the baselines: the page shows them side by side.
+    "quick": {
+        "fit": 100,
+        "steps": {"vox": 300, "point": 300, "mesh": 250, "n_points": 40, "implicit": 150, "parametric": 150},
+        "batch": {"vox": 8, "point": 8, "mesh": 8, "n_points": 8, "implicit": 8, "parametric": 8},
+        "workers": 1,
+        "gradcam_examples": 1,
+        "subsample": 100,
+        "queries": 1024,
+        "amp": "bf16",
+        "classes_steps": {"point": 500, "implicit": 200},
+    },
 }
+# How long each budget took on a named machine, and the encoder step there (runtime.step_seconds at the budget's
+# batch and precision): report.py scales the minutes by this machine's step to say how long it will take here. An
+# estimate: the evaluations, fits and baselines do not scale exactly as the step does.
+MEASURED = {
+    "demo": {"minutes": 36, "step": 0.30, "batch": 16, "where": "2 Intel Xeon cores, bfloat16, 2303b46 (RESULTS.md)"},
+    "quick": {"minutes": None, "step": None, "batch": 8, "where": ""},
+}
+SUGGEST_QUICK_ABOVE = 45  # minutes of the demo budget beyond which report.py suggests --budget quick
+
+
+def announce(args, amp):
+    """Say how long the budget will take here, before the first stage: (one line, minutes or None)."""
+    measured = MEASURED.get(args.budget)
+    if measured is None or measured["minutes"] is None or args.steps is not None or args.batch_size is not None:
+        return None
+    step = step_seconds(pick_device(args.device), amp, batch=measured["batch"])
+    minutes = measured["minutes"] * step / measured["step"]
+    precision = "bfloat16" if amp else "float32"
+    print(f"budget {args.budget}: about {minutes:.0f} min here (an encoder step takes {step:.2f} s here in {precision} on "
+          f"{cpu_kind()}, {measured['step']:.2f} s where the budget took {measured['minutes']} min: {measured['where']})",
+          flush=True)
+    quick = MEASURED["quick"]
+    if args.budget == "demo" and minutes > SUGGEST_QUICK_ABOVE and quick["minutes"]:
+        quick_minutes = quick["minutes"] * step_seconds(pick_device(args.device), amp, batch=quick["batch"]) / quick["step"]
+        print(f"tip: that is long; `make demo BUDGET=quick` (python report.py --budget quick) runs every section in about "
+              f"{quick_minutes:.0f} min here, with shorter training", flush=True)
+    return minutes
 
 
 def get_args_parser():
@@ -98,7 +144,8 @@ def get_args_parser():
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--out", required=True, help="folder of the whole reproduction (created; reused on a rerun)")
     p.add_argument("--budget", choices=list(BUDGETS), default="demo",
-                   help="full: the writeup's exact commands; demo: about 30 minutes on 2 CPU cores")
+                   help="full: the writeup's exact commands; demo: about 36 minutes on 2 CPU cores with bfloat16 "
+                        "kernels (AVX-512, AMX); quick: every section on a laptop without them (AVX2, Apple silicon)")
     p.add_argument("--steps", type=int, default=None, help="override every training and fitting length (smoke runs)")
     p.add_argument("--batch_size", type=int, default=None, help="override every training batch size")
     p.add_argument("--num_workers", type=int, default=None, help="override every data loader's worker count")
@@ -197,6 +244,7 @@ def main(args):
 
     workers = args.num_workers if args.num_workers is not None else budget["workers"]
     amp = budget["amp"] if budget["amp"] and fast_bf16(args.device) else None
+    estimate = announce(args, amp)
     train = lambda cmd, kind: with_flags(cmd, max_iter=steps(kind), batch_size=batch(kind), num_workers=workers,
                                         device=args.device, amp=amp)
     evaluate = lambda cmd, ckpt: with_flags(cmd.replace("<ckpt>", ckpt), vis_freq=vis, num_workers=workers,
@@ -256,7 +304,8 @@ def main(args):
 
     st.launcher.close()
     info = {"command": "python " + " ".join(shlex.quote(a) for a in ["report.py"] + sys.argv[1:]), "budget": args.budget, "steps": args.steps, "batch_size": args.batch_size, "device": args.device, "amp": amp,
-            "dataset": dataset_dir, "n_test": n_test, "wall_seconds": time.time() - t_start}
+            "dataset": dataset_dir, "n_test": n_test, "wall_seconds": time.time() - t_start, "cpu": cpu_kind(),
+            "estimate_minutes": estimate}
     html, md = write_page(out, st.state, info)
     print(f"report: {html} (and {md})")
 

@@ -129,3 +129,50 @@ def remove_stale_tmp(path):
             shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
         except PermissionError:  # alive, someone else's
             pass
+
+
+# What a CPU without AVX-512 or bfloat16 kernels runs (most laptops and desktops, AMD before Zen 4): set before
+# torch starts, on any x86 machine, these make torch's own kernels (ATen), oneDNN's and MKL's stop at AVX2, and
+# oneDNN then has no bfloat16 kernels (fast_bf16 says False, as on such a CPU). `make demo CPU=avx2` and the
+# benchmarks' --cpu avx2 set them. It is the instruction set only: a real AVX2 CPU's clock, caches and memory
+# are its own (a Zen 3 core took 1.0 s for the ResNet18 step that takes 0.57 s here emulated; RESULTS.md).
+AVX2_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+
+
+def cpu_kind():
+    """The CPU's vector kernels as torch runs them, in a few words: "AVX512, bfloat16 kernels",
+    "AVX2 (emulated: ATEN_CPU_CAPABILITY=avx2 ...)", "NEON, no bfloat16 kernels" (Apple silicon: torch names it
+    DEFAULT)."""
+    capability = torch.backends.cpu.get_cpu_capability()
+    bf16 = "bfloat16 kernels" if fast_bf16("cpu") else "no bfloat16 kernels"
+    emulated = [f"{k}={v}" for k, v in AVX2_ENV.items() if os.environ.get(k, "").lower() == v.lower()]
+    how = f" (emulated: {' '.join(emulated)})" if emulated else ""
+    return f"{capability}{how}, {bf16}"
+
+
+def step_seconds(device, amp=None, batch=16, steps=3):
+    """Seconds of one training step of the image encoder (ResNet18 forward, backward and Adam at `batch` 137x137
+    images, with bfloat16 autocast when amp == "bf16"), the median of `steps` after a warm-up: the cost that
+    decides how long the demo trains. Random weights and images, seeded; the global RNG is left as it was."""
+    import time
+
+    import torchvision
+
+    device = torch.device(device)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(0)
+        net = torchvision.models.resnet18(num_classes=512).to(device)
+        images = torch.randn(batch, 3, 137, 137, device=device)
+        optimizer = torch.optim.Adam(net.parameters())
+        times = []
+        for _ in range(steps + 1):
+            start = time.perf_counter()
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp == "bf16"):
+                loss = net(images).float().square().mean()
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            times.append(time.perf_counter() - start)
+    return float(np.median(times[1:]))

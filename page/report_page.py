@@ -112,7 +112,8 @@ def header(info, state):
         machine += f", GPU {torch.cuda.get_device_name(0)}"
     train_s = sum(s["seconds"] for k, s in state.items() if k.startswith("train_"))
     return [("p", f"Budget **{info['budget']}**" + (f" (--steps {info['steps']})" if info["steps"] else "")
-             + f"; device `{info['device']}`"
+             + f"; device `{info['device']}`" + (f" (CPU kernels: {info['cpu']})" if info.get("cpu") else "")
+             + (f"; estimated before the run at {info['estimate_minutes']:.0f} min" if info.get("estimate_minutes") else "")
              + ("; training in bfloat16 autocast (`--amp bf16`)" if info.get("amp") else "") + f"; dataset `{info['dataset']}` "
              f"({info['n_test']} test {'chairs' if 'classes' not in info else 'models'}, one view each); "
              f"commit `{commit}`; machine: {machine}. Stage time in all {sum(s['seconds'] for s in state.values()):.0f} s "
