@@ -47,7 +47,6 @@ import numpy as np
 import torch
 from pytorch3d.structures import Meshes
 from scipy.spatial import cKDTree
-from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 import cli
@@ -56,7 +55,7 @@ from evaluation import evaluate, evaluated_split, volume_scores
 from metrics import N_EVAL_POINTS, THRESHOLDS, f1_scores
 from model import model_input
 from occupancy import training_labels
-from r2n2_custom import R2N2, collate_batched_R2N2
+from r2n2_custom import R2N2
 from r2n2_layout import NAMES, classes_label, plural
 from representations import prediction_points
 from results import print_summary, write_metrics
@@ -192,11 +191,22 @@ def nearest_by_cosine(query, keys):
     return (q @ k.T).argmax(1)  # (Q,)
 
 
+def encode_views(encode, dataset, batch_size, device, desc):
+    """(I, C) features of every item's image of an R2N2 dataset, in order, read straight from its cached image
+    array: a loader would also collate and ship each item's 10k points, normals and mesh for nothing (a fifth of
+    the time of 9,600 training views). The same tensors and batches as through the loader: the same features."""
+    feats = []
+    with torch.no_grad():
+        for start in tqdm(range(0, len(dataset), batch_size), desc=desc, dynamic_ncols=True):
+            rows = dataset.items[start:start + batch_size]
+            images = torch.from_numpy(np.array(dataset.images[rows])).float() / 255.0  # (B, 137, 137, 3), as R2N2 items
+            feats.append(encode(images.to(device)).float().cpu())  # (B, C)
+    return torch.cat(feats)
+
+
 def retrieval_choice(encode, train, test_loader, args, device):
     """(G,) training chair whose training view is nearest (cosine) to each test image, by `encode` features."""
-    train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=False, num_workers=args.num_workers,
-                              collate_fn=collate_batched_R2N2)
-    train_feats = encode_all(encode, train_loader, device, "retrieval: training views")  # (I, C), I = all views
+    train_feats = encode_views(encode, train, args.batch_size, device, "retrieval: training views")  # (I, C), I = all views
     test_feats = encode_all(encode, test_loader, device, "retrieval: test images")  # (G, C)
     nearest_item = nearest_by_cosine(test_feats, train_feats).numpy()  # (G,)
     return train.item_model[train.items[nearest_item]]

