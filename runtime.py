@@ -150,7 +150,7 @@ def cpu_kind():
     return f"{capability}{how}, {bf16}"
 
 
-def step_seconds(device, amp=None, batch=16, steps=3):
+def step_seconds(device, amp=None, batch=16, steps=5):
     """Seconds of one training step of the image encoder (ResNet18 forward, backward and Adam at `batch` 137x137
     images, with bfloat16 autocast when amp == "bf16"), the median of `steps` after a warm-up: the cost that
     decides how long the demo trains. Random weights and images, seeded; the global RNG is left as it was."""

@@ -3,11 +3,13 @@ metrics files' and whose pictures all exist; a rerun reuses every stage."""
 import json
 import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
 
-from conftest import script_ok, writeup_commands
+from conftest import REPO, script_ok, writeup_commands
 
 SECTIONS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3.1", "3.2"]
 
@@ -122,3 +124,30 @@ def test_the_3d_data_on_the_page_is_the_saved_prediction_and_ground_truth(report
     f1 = metrics["per_example_f1@0.05"]
     by_role = {role: ex["f1"] for ex in data["examples"] for role in ex["role"].split("/")}  # "best/median": 1-2 chairs
     assert by_role["best"] == max(f1) and by_role["worst"] == min(f1) and "median" in by_role
+
+
+def test_the_quick_budget_shortens_every_stage_of_the_demo():
+    """quick has every knob demo has, each no longer (fewer steps, smaller batches, fewer examples), and a measured
+    time to scale; report.py's estimate is skipped for a custom --steps (as the smoke runs above)."""
+    import report
+
+    demo, quick = report.BUDGETS["demo"], report.BUDGETS["quick"]
+    assert set(quick) == set(demo)
+    for knob in ("steps", "batch", "classes_steps"):
+        assert set(quick[knob]) == set(demo[knob]) and all(quick[knob][k] <= demo[knob][k] for k in demo[knob])
+    for knob in ("fit", "gradcam_examples", "subsample", "queries"):
+        assert quick[knob] <= demo[knob]
+    assert all(report.MEASURED[b]["minutes"] and report.MEASURED[b]["step"] for b in ("demo", "quick"))
+    args = report.get_args_parser().parse_args(["--out", "x", "--budget", "quick", "--steps", "3"])
+    assert report.announce(args, None) is None
+
+
+def test_avx2_emulation_turns_bfloat16_off():
+    """runtime.AVX2_ENV set before torch starts: torch's kernels stop at AVX2 and oneDNN has no bfloat16 kernels, so
+    fast_bf16 says False and report.py trains in float32, as on an AVX2 laptop; cpu_kind says it is emulated."""
+    import runtime
+
+    code = "import runtime; print(runtime.fast_bf16('cpu')); print(runtime.cpu_kind())"
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **runtime.AVX2_ENV}, cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "False" and out[1].startswith("AVX2 (emulated: ATEN_CPU_CAPABILITY=avx2")
