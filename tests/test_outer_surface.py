@@ -340,16 +340,18 @@ def test_normals_point_outwards_on_boxes_with_flipped_faces():
 @pytest.mark.parametrize("name", sorted(NAMES.values()))
 def test_every_class_messed_face_by_face(name):
     """The issue's proxy for every class: 20 % of the faces flipped one by one, a part double-sided, the first sixth of
-    the faces written again (sections included). Its points cover the clean model's (F1@0.02 >= 97, two samples of one
-    surface score 99-100 at the cache's 10k points; fewer are too sparse on a cabinet's large faces) and visibility decides few samples. check_outer_surface.py prints the same for more models."""
-    for index in (sorted(NAMES.values()).index(name) % 3,):  # one model a class, three families in turn
-        _, parts, colours, _ = generator(name)(0, index)
-        centre, scale = normalisation(parts)
-        clean_v, clean_f, _ = parts_mesh(parts, centre, scale, colours)
-        verts, faces, mess = scattered_mess(parts, centre, scale, np.random.default_rng([index, 34]), 15000)
-        report = {}
-        ours = outer_surface_points(torch.from_numpy(verts), torch.from_numpy(faces), 10000, seed=1, report=report)
-        reference = outer_surface_points(torch.tensor(clean_v, dtype=torch.float32), torch.tensor(clean_f), 10000, seed=2)
-        f1 = f1_scores(ours[None], torch.tensor([10000]), reference[None], thresholds=(0.02,))["f1"][0, 0].item()
-        assert f1 >= 97, (name, index, f1, report, mess)
-        assert report["visibility"] < 0.1, (name, index, report)
+    the faces written again (sections included). Samples of it are decided as on the clean model they lie on (its
+    closed convex parts: the double-sided part is a solid again), and visibility decides few of them.
+    check_outer_surface.py scores the same proxies by F1@0.02 against the clean model's points (98.6 at worst)."""
+    index = sorted(NAMES.values()).index(name) % 3  # three families in turn
+    _, parts, colours, _ = generator(name)(0, index)
+    centre, scale = normalisation(parts)
+    clean_v, clean_f, _ = parts_mesh(parts, centre, scale, colours)
+    verts, faces, mess = scattered_mess(parts, centre, scale, np.random.default_rng([index, 34]), 15000)
+    mesh = OuterSurface(verts, faces)
+    points, normals = samples(*mesh.sampling_mesh(), 4000, seed=index)
+    buried, _, unsure = mesh.decide(points, normals)
+    clean = OuterSurface(torch.tensor(clean_v, dtype=torch.float32), torch.tensor(clean_f)).decide(points, normals)[0]
+    assert 0.01 < (clean >= KEEP_BELOW).mean() < 0.7, name  # something to find
+    assert ((buried >= KEEP_BELOW) != (clean >= KEEP_BELOW)).mean() < 0.01, (name, mess)
+    assert unsure.mean() < 0.1, (name, unsure.mean())
