@@ -95,21 +95,14 @@ BUDGETS = {
         # --classes all: the point and the occupancy model on the thirteen embedded classes (624 training models)
         "classes_steps": {"point": 1500, "implicit": 600},
     },
-    # quick: every section again for a CPU without bfloat16 kernels (AVX2 laptops: the demo would take 80-90 minutes
-    # there): a third of the demo's steps at half its batch, shorter fits, the baselines' cheap passes on fewer
-    # chairs, one GradCAM++ example. Models this short may not beat the baselines: the page shows them side by side.
-    "quick": {
-        "fit": 100,
-        "steps": {"vox": 300, "point": 300, "mesh": 250, "n_points": 40, "implicit": 150, "parametric": 150},
-        "batch": {"vox": 8, "point": 8, "mesh": 8, "n_points": 8, "implicit": 8, "parametric": 8},
-        "workers": 1,
-        "gradcam_examples": 1,
-        "subsample": 100,
-        "queries": 1024,
-        "amp": "bf16",
-        "classes_steps": {"point": 500, "implicit": 200},
-    },
 }
+# quick: every section again for a CPU without bfloat16 kernels (AVX2 laptops: the demo would take 80-90 minutes
+# there): a third of the demo's steps at half its batch, shorter fits, the baselines' cheap passes on fewer chairs,
+# one GradCAM++ example. Models this short may not beat the baselines: the page shows them side by side.
+BUDGETS["quick"] = dict(
+    BUDGETS["demo"], fit=100, gradcam_examples=1, subsample=100, queries=1024,
+    steps={"vox": 300, "point": 300, "mesh": 250, "n_points": 40, "implicit": 150, "parametric": 150},
+    batch=dict.fromkeys(BUDGETS["demo"]["batch"], 8), classes_steps={"point": 500, "implicit": 200})
 # How long each budget took on a named machine, and the encoder step there (runtime.step_seconds at the budget's
 # batch and precision): report.py scales the minutes by this machine's step to say how long it will take here. An
 # estimate: the evaluations, fits and baselines do not scale exactly as the step does.
