@@ -108,8 +108,8 @@ BUDGETS["quick"] = dict(
 # estimate: the evaluations, fits and baselines do not scale exactly as the step does.
 MEASURED = {
     "demo": {"minutes": 36, "step": 0.30, "batch": 16, "where": "2 Intel Xeon cores, bfloat16, 2303b46 (RESULTS.md)"},
-    "quick": {"minutes": 25, "step": 0.356, "batch": 8,
-              "where": "2 Intel Xeon cores emulating AVX2 (make demo BUDGET=quick CPU=avx2), float32, ade53ec (RESULTS.md)"},
+    "quick": {"minutes": 20, "step": 0.31, "batch": 8,
+              "where": "2 Intel Xeon cores emulating AVX2 (make demo BUDGET=quick CPU=avx2), float32, 72fca85 (RESULTS.md)"},
 }
 SUGGEST_QUICK_ABOVE = 45  # minutes of the demo budget beyond which report.py suggests --budget quick
 
