@@ -90,8 +90,9 @@ def prepare_mesh(verts, faces):
     return mesh.verts, mesh.faces, mesh.repaired
 
 
-def repair(verts, faces):
+def repair(verts, faces, once=None):
     """Welded faces (F, 3) -> faces (F', 3) once each, judged by their sides, oriented; and the repair counts.
+    once: _one_per_coincident(faces) when the caller has it already.
 
     Coincident faces are kept once and judged by the field of everything else where they lie, read as the
     mean of the signed winding numbers just off both sides (the face's own +-1/2 cancels in it, so its
@@ -100,7 +101,7 @@ def repair(verts, faces):
     double-sided); about an integer, there is the same on both sides and it goes (the section two parts
     share, wherever its copies were flipped: about 1; a double-sided open sheet: about 0, whose points then
     see outside on both sides, as they should)."""
-    once, copies = _one_per_coincident(faces)  # (K, 3), (K,)
+    once, copies = once or _one_per_coincident(faces)  # (K, 3), (K,)
     repaired = {"duplicate_faces": len(faces) - len(once), "internal_faces": 0, "flipped_faces": 0}
     if len(once) == 0:
         return once, repaired
@@ -157,6 +158,8 @@ def _field_of_the_others(verts, mesh_faces, faces):
 
 def _key(rows):
     """(N, k) non-negative ints -> (N,) int64, equal exactly where the rows are (a 1-D np.unique is 3x faster)."""
+    if len(rows) == 0:
+        return np.zeros(0, np.int64)
     base = int(rows.max()) + 1
     if base ** rows.shape[1] >= 2 ** 63:
         return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
@@ -267,14 +270,15 @@ class OuterSurface:
 
     def __init__(self, verts, faces):
         self.verts, self.soup, self.repaired = weld(verts, faces)
-        self.faces, more = repair(self.verts, self.soup)
+        self.once = _one_per_coincident(self.soup)  # every triangle once (K, 3), and how many copies each had (K,)
+        self.faces, more = repair(self.verts, self.soup, self.once)
         self.repaired.update(more, flipped_faces=self.repaired["flipped_faces"] + more["flipped_faces"])
         self.visibility = None  # made on the first sample the winding number is unsure of: most meshes never need it
 
     def sampling_mesh(self):
         """verts (V, 3) float32, faces (K, 3) int64: every triangle once, however often it was written (a duplicated
         part is no denser in the truth), in the order of their first copies."""
-        return torch.from_numpy(self.verts).float(), torch.from_numpy(_one_per_coincident(self.soup)[0])
+        return torch.from_numpy(self.verts).float(), torch.from_numpy(self.once[0])
 
     def decide(self, points, normals):
         """(P, 3), (P, 3) sampled points and their faces' unit normals -> buried (P,) float64 (< KEEP_BELOW: on the
