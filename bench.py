@@ -24,7 +24,7 @@ from dataset_location import resolve_dataset_dir
 from r2n2_custom import R2N2, EpochBatchSampler, collate_batched_R2N2
 from representations import single_view_loss
 from runtime import pick_device, seed_everything, speed_flags
-from training import autocast, float32, grad_scaler
+from training import adam, autocast, float32, grad_scaler
 
 
 def train_step(model, optimizer, scaler, batch, args, device):
@@ -94,7 +94,7 @@ def main():
                         num_workers=args.num_workers, collate_fn=collate_batched_R2N2,
                         pin_memory=device.type == "cuda", persistent_workers=args.num_workers > 0)
     model = build_model(ModelArgs.from_flags(args.type, vars(args)), args.pretrained).to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    optimizer = adam(model.parameters(), args.lr)
     scaler = grad_scaler(args, device)
 
     rate = loader_rate(loader, args.batch_size, args.steps)

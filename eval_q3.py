@@ -32,7 +32,7 @@ from checkpoint import load_model
 from cli import InputError, check_at_least
 from evaluation import (ISOVALUE_HELP, add_common_eval_args, check_eval_args, evaluate, evaluated_split, iso_shift,
                         isovalue_arg, make_predict, note_classes, resolve_isovalue, save_shapes)
-from model import KINDS
+from model import KINDS, QUERY_CHUNK
 from r2n2_layout import classes_label
 from results import metrics_name, print_summary, shapes_path, write_metrics
 from runtime import pick_device
@@ -59,7 +59,7 @@ def get_args_parser():
     p.add_argument("--n_points", type=int, default=None,
                    help="parametric only: points of the regular UV grid, rounded to a square per patch "
                         "(not given: the checkpoint's --n_points)")
-    p.add_argument("--chunk", type=int, default=65536,
+    p.add_argument("--chunk", type=int, default=QUERY_CHUNK,
                    help="occupancy only: most query points per decoder pass (bounds memory at any --eval_res)")
     return add_common_eval_args(p)
 

@@ -37,6 +37,7 @@ import visualize
 from cli import InputError, check_at_least
 from dataset_location import resolve_dataset_dir
 from metrics import N_IOU_POINTS, THRESHOLDS, f1_at, f1_scores, nearest_neighbours, occupancy_iou
+from model import QUERY_CHUNK
 from occupancy import training_labels
 from protocols import longest_edges, protocol_scores
 from r2n2_custom import R2N2, collate_batched_R2N2
@@ -79,7 +80,7 @@ def check_eval_args(args):
         raise InputError(f"--split {args.split} is not in the dataset's split file; choose one of {', '.join(splits)}")
 
 
-def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=65536, isovalue=0.5, with_iou=True):
+def make_predict(model, kind, device, eval_res=32, n_points=None, chunk=QUERY_CHUNK, isovalue=0.5, with_iou=True):
     """The predict(batch, first_index) function `evaluate` calls, for any model of the repo.
 
     model: any network, through the interface model.ImageConditioned declares: SingleViewto3D (kind vox, point
@@ -264,7 +265,7 @@ ISOVALUE_HELP = ("occupancy probability at which marching cubes cuts the surface
                  "(not given: auto, or 0.5 when the dataset has no val split)")
 
 
-def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=65536):
+def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=QUERY_CHUNK):
     """The isovalue of ISO_CANDIDATES whose surface has the best avg F1@0.05 on the val split (one view per chair).
 
     Why: a model's probabilities are calibrated to its training loss, not to the 0.5 cut; an unweighted BCE
@@ -295,7 +296,7 @@ def choose_isovalue(model, kind, device, args, load_feat, eval_res=32, chunk=655
     return best, scores
 
 
-def resolve_isovalue(args, model, kind, device, load_feat, eval_res=32, chunk=65536):
+def resolve_isovalue(args, model, kind, device, load_feat, eval_res=32, chunk=QUERY_CHUNK):
     """The isovalue a surface is cut at, and what the metrics file records about it, printed in one line.
 
     --isovalue not given (None) or auto: chosen on the val split (choose_isovalue), since a model's probabilities

@@ -17,7 +17,7 @@ import cli
 from cli import check_at_least
 from model import ModelArgs, build_model, model_input
 from representations import gt_shape, pred_shape, single_view_loss
-from training import (RunFolder, add_common_args, autocast, check_common_args, distribute, due,
+from training import (RunFolder, adam, add_common_args, autocast, check_common_args, distribute, due,
                       float32, grad_scaler, moving_average, setup, train_loader)
 
 
@@ -42,7 +42,7 @@ def train_model(args):
 
     cfg = ModelArgs.from_flags(args.type, vars(args))  # what the checkpoint rebuilds the network from
     model = build_model(cfg, args.pretrained).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    optimizer = adam(model.parameters(), args.lr)
     scaler = grad_scaler(args, device)  # --amp fp16's loss scaling; a pass-through otherwise
     ema = moving_average(model, args.ema)  # --ema: the weights' moving average, which the checkpoints hold
     start_step = run.resume(cfg, model, optimizer, scaler, ema)  # --load_checkpoint

@@ -102,24 +102,46 @@ def point_checkpoint(tiny_dataset, tmp_path_factory):
 def test_bench_times_the_step_train_model_takes(tiny_dataset, tmp_path, kind):
     """bench.py keeps its own copy of train_model.py's step (a script imports no script): two steps of bench's
     train_step on train_model.py's batch stream give the weights train_model.py saves, bit for bit, for every
-    kind train_model.py trains (each has its own loss)."""
+    kind train_model.py trains (each has its own loss). Bit for bit when both sides run on as many threads (make
+    test: one per process); a convolution's gradient on 1 and on 2 threads may differ in its last bits."""
     import bench
     import train_model
     from runtime import seed_everything
-    from training import grad_scaler, train_loader
+    from training import adam, grad_scaler, train_loader
     flags = [*TINY, "--type", kind, "--batch_size", "2", "--max_iter", "2", "--bn_images", "0", "--save_freq", "0",
              "--vis_freq", "0", "--dataset_dir", str(tiny_dataset), "--output_dir", str(tmp_path)]
     saved = torch.load(checkpoint_of(script_ok("train_model.py", *flags)), weights_only=True)["model"]
     args = train_model.get_args_parser().parse_args(flags)
     seed_everything(args.seed)
     model = build_model(ModelArgs.from_flags(kind, vars(args))).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    optimizer = adam(model.parameters(), args.lr)
     scaler = grad_scaler(args, torch.device("cpu"))
     _, batches = train_loader(args, torch.device("cpu"), 0)
     for _ in range(2):
         bench.train_step(model, optimizer, scaler, next(batches), args, torch.device("cpu"))
     for key, value in model.state_dict().items():
         assert torch.equal(value, saved[key]), key
+
+
+def test_fused_adam_gives_the_default_loops_weights_to_the_last_bit():
+    """training.adam (the fused kernel the scripts train with) against torch's default Adam (a loop of elementwise
+    ops per parameter) over steps of gradients from 1 to 1e-5: the same weights but for a last bit here and there,
+    while every weight moved by about the learning rate a step."""
+    from training import adam
+    torch.manual_seed(0)
+    params = [torch.randn(64, 3, 7, 7), torch.randn(512), torch.randn(300, 17)]
+    fused = [p.clone().requires_grad_() for p in params]
+    loop = [p.clone().requires_grad_() for p in params]
+    opt_fused, opt_loop = adam(fused, 1e-3), torch.optim.Adam(loop, lr=1e-3)
+    for step in range(6):
+        grads = [torch.randn_like(p) * 10.0 ** (-step) for p in params]  # magnitudes 1 .. 1e-5
+        for ps, opt in ((fused, opt_fused), (loop, opt_loop)):
+            for p, g in zip(ps, grads):
+                p.grad = g.clone()
+            opt.step()
+    for a, b, start in zip(fused, loop, params):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-7)
+        assert ((a.detach() - start).abs() > 1e-3).float().mean() > 0.9  # six steps of lr 1e-3 moved them
 
 
 def test_old_checkpoints_are_converted_to_model_args_once(point_checkpoint, tmp_path):

@@ -76,7 +76,7 @@ def test_voxels_are_saved_as_the_surface_at_the_isovalue(tiny_dataset, tmp_path)
     ds = R2N2("train", tiny_dataset, views="one")
     with torch.no_grad():
         raw = model.prediction(model.encode_batch(collate_batched_R2N2([ds[i] for i in range(3)]), "cpu"),
-                               "vox", 32, None, 65536)  # (3, 32, 32, 32) logits
+                               "vox", 32)  # (3, 32, 32, 32) logits
     isovalue = torch.sigmoid(raw.median()).item()  # a level every grid crosses
     results = {"f1": torch.tensor([10.0, 30.0, 20.0])[:, None].repeat(1, 5)}  # (3, T): best 1, median 2, worst 0
     path = str(tmp_path / "shapes_vox.npz")
