@@ -11,7 +11,6 @@ args.json, loss_{type}.csv, loss_{type}.png and vis/{type}_{step}.png. --load_ch
 import argparse
 import sys
 
-
 import cli
 from cli import check_at_least
 from model import ModelArgs, build_model, model_input
