@@ -3,8 +3,8 @@
 Training never parses OBJ, binvox or PNG files in its loop: the first use of a split reads every file once into
 memory-mapped arrays in DATASET/.r2n2_cache/<split>/ (or data/cache/<hash>/<split>/ in the repo when the dataset
 folder is read-only; R2N2_CACHE_DIR overrides both). The fingerprint covers every source file (OBJ, binvox, PNG,
-metadata: name, size, mtime), the split file, the point count and CACHE_VERSION; the cache is rebuilt only when
-it changes. Writing feats.npy (extract_feats.py) adds features beside the cache (feats-<hash>.npy) and rebuilds
+metadata: name within the dataset folder, size, mtime), the split file, the point count and CACHE_VERSION; the cache
+is rebuilt only when it changes. Writing feats.npy (extract_feats.py) adds features beside the cache (feats-<hash>.npy) and rebuilds
 nothing. The size is mostly the images, uint8 137x137x3 (56 KB per view), plus 10k outer-surface points per chair
 with their outward normals (240 KB) and the meshes' vertex and face arrays.
 
@@ -86,19 +86,22 @@ def _fingerprint(dataset_dir, synset, models, n_points):
     for model_id, views in models:
         p = model_paths(dataset_dir, model_id, synset)
         h.update(_file_stamps([p["obj"], p["binvox"], p["metadata"]] +
-                              [view_png(dataset_dir, model_id, v, synset) for v in views]))
+                              [view_png(dataset_dir, model_id, v, synset) for v in views], dataset_dir))
     return h.hexdigest()
 
 
-def _file_stamps(files):
-    """Name, size and modification time of each file (or "-" when it is missing), as bytes to hash."""
+def _file_stamps(files, root):
+    """Name (relative to `root`), size and modification time of each file (or "-" when it is missing), as bytes to
+    hash. Relative: the dataset reached through another spelling of its folder (a symlink, a second clone pointing
+    at it, a moved folder) keys the same cache instead of rebuilding it for each spelling in turn."""
     out = []
     for name in files:
+        rel = os.path.relpath(name, root)
         try:
             st = os.stat(name)
-            out.append(f"{name} {st.st_size} {st.st_mtime_ns}")
+            out.append(f"{rel} {st.st_size} {st.st_mtime_ns}")
         except FileNotFoundError:
-            out.append(f"{name} -")
+            out.append(f"{rel} -")
     return "\n".join(out).encode()
 
 
@@ -460,7 +463,7 @@ def gather_feats(dataset_dir, synset, cache, model_ids, item_model, item_view):
     if missing:
         raise InputError(f"--load_feat needs rendering/feats.npy for every model of {dataset_dir} "
                          f"({len(missing)} missing, e.g. {missing[0]}); write them with `python extract_feats.py` first")
-    path = os.path.join(cache, f"feats-{hashlib.sha1(_file_stamps(files)).hexdigest()[:16]}.npy")
+    path = os.path.join(cache, f"feats-{hashlib.sha1(_file_stamps(files, dataset_dir)).hexdigest()[:16]}.npy")
     if not os.path.isfile(path):
         dim = np.load(files[0], mmap_mode="r").shape[1]
 

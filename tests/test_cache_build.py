@@ -393,6 +393,27 @@ def test_feats_are_gathered_without_rebuilding(dataset, tmp_path, monkeypatch, c
     assert model_paths(data, ds.model_ids[3])["feats"] in str(stop.value)
 
 
+def test_another_spelling_of_the_dataset_folder_keeps_its_cache(dataset, tmp_path, monkeypatch, capfd):
+    """The dataset reached through a symlink, then moved elsewhere (mtimes kept), reads the cache it built: the
+    fingerprint names files within the folder. Two clones linking one dataset used to rebuild it in turn."""
+    data = copy_dataset(dataset, tmp_path / "data")
+    build(monkeypatch, data, tmp_path / "cache")
+    cache = tmp_path / "cache" / SYNSET / "train"
+    stamps = lambda: [(os.stat(cache / n).st_ino, os.stat(cache / n).st_mtime_ns) for n in ("points.npy", "meta.json")]
+    before = stamps()
+    os.symlink(data, tmp_path / "link")
+    for spelling in ("link", "moved"):
+        if spelling == "moved":
+            shutil.move(data, tmp_path / "moved")
+        capfd.readouterr()
+        assert len(build(monkeypatch, str(tmp_path / spelling), tmp_path / "cache")) > 0
+        assert "caching" not in capfd.readouterr().err and stamps() == before, spelling  # no rebuild
+    moved = tmp_path / "moved"
+    os.utime(model_paths(str(moved), build(monkeypatch, str(moved), tmp_path / "cache").model_ids[0])["obj"])
+    build(monkeypatch, str(moved), tmp_path / "cache")
+    assert stamps() != before  # a source file touched still rebuilds
+
+
 def test_lock_lets_one_process_build(dataset, tmp_path):
     root, marks = tmp_path / "cache", tmp_path / "marks"
     procs = [start_build(dataset, root, marks, workers=1, delay=0.1, wait_go=True) for _ in range(2)]
