@@ -104,30 +104,45 @@ BUDGETS["quick"] = dict(
     steps={"vox": 300, "point": 300, "mesh": 250, "n_points": 40, "implicit": 150, "parametric": 150},
     batch=dict.fromkeys(BUDGETS["demo"]["batch"], 8), classes_steps={"point": 500, "implicit": 200})
 # How long each budget took on a named machine, and the encoder step there (runtime.step_seconds at the budget's
-# batch and precision): report.py scales the minutes by this machine's step to say how long it will take here. An
-# estimate: the evaluations, fits and baselines do not scale exactly as the step does.
+# batch and precision): report.py scales the minutes of the run in its own precision (bfloat16 where the CPU has the
+# kernels, float32 elsewhere: the other stages do not speed up alike) by this machine's step to say how long it will
+# take here. An estimate: the evaluations, fits and baselines do not scale exactly as the step does.
 MEASURED = {
-    "demo": {"minutes": 36, "step": 0.30, "batch": 16, "where": "2 Intel Xeon cores, bfloat16, 2303b46 (RESULTS.md)"},
-    "quick": {"minutes": 20, "step": 0.31, "batch": 8,
-              "where": "2 Intel Xeon cores emulating AVX2 (make demo BUDGET=quick CPU=avx2), float32, 72fca85 (RESULTS.md)"},
+    "demo": [
+        {"minutes": 36, "step": 0.30, "batch": 16, "precision": "bfloat16",
+         "where": "2 Intel Xeon cores, 2303b46 (RESULTS.md)"},
+        {"minutes": 61, "step": 0.49, "batch": 16, "precision": "float32",
+         "where": "2 Intel Xeon cores emulating AVX2 (make demo CPU=avx2), 6568e29 (RESULTS.md)"},
+    ],
+    "quick": [
+        {"minutes": 20, "step": 0.31, "batch": 8, "precision": "float32",
+         "where": "2 Intel Xeon cores emulating AVX2 (make demo BUDGET=quick CPU=avx2), 72fca85 (RESULTS.md)"},
+    ],
 }
 SUGGEST_QUICK_ABOVE = 45  # minutes of the demo budget beyond which report.py suggests --budget quick
 
 
+def measured_run(budget, precision):
+    """The MEASURED run of `budget` made in `precision` ("bfloat16" or "float32"), else its first; None if none."""
+    runs = MEASURED.get(budget, [])
+    return next((run for run in runs if run["precision"] == precision), runs[0] if runs else None)
+
+
 def announce(args, amp):
     """Say how long the budget will take here, before the first stage: (one line, minutes or None)."""
-    measured = MEASURED.get(args.budget)
-    if measured is None or measured["minutes"] is None or args.steps is not None or args.batch_size is not None:
-        return None
-    step = step_seconds(pick_device(args.device), amp, batch=measured["batch"])
-    minutes = measured["minutes"] * step / measured["step"]
     precision = "bfloat16" if amp else "float32"
+    measured = measured_run(args.budget, precision)
+    if measured is None or args.steps is not None or args.batch_size is not None:
+        return None
+    device = pick_device(args.device)
+    step = step_seconds(device, amp, batch=measured["batch"])
+    minutes = measured["minutes"] * step / measured["step"]
     print(f"budget {args.budget}: about {minutes:.0f} min here (an encoder step takes {step:.2f} s here in {precision} on "
-          f"{cpu_kind()}, {measured['step']:.2f} s where the budget took {measured['minutes']} min: {measured['where']})",
-          flush=True)
-    quick = MEASURED["quick"]
-    if args.budget == "demo" and minutes > SUGGEST_QUICK_ABOVE and quick["minutes"]:
-        quick_minutes = quick["minutes"] * step_seconds(pick_device(args.device), amp, batch=quick["batch"]) / quick["step"]
+          f"{cpu_kind()}, {measured['step']:.2f} s where the budget took {measured['minutes']} min in "
+          f"{measured['precision']}: {measured['where']})", flush=True)
+    quick = measured_run("quick", precision)
+    if args.budget == "demo" and minutes > SUGGEST_QUICK_ABOVE:
+        quick_minutes = quick["minutes"] * step_seconds(device, amp, batch=quick["batch"]) / quick["step"]
         print(f"tip: that is long; `make demo BUDGET=quick` (python report.py --budget quick) runs every section in about "
               f"{quick_minutes:.0f} min here, with shorter training", flush=True)
     return minutes

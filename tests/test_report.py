@@ -137,7 +137,11 @@ def test_the_quick_budget_shortens_every_stage_of_the_demo():
         assert set(quick[knob]) == set(demo[knob]) and all(quick[knob][k] <= demo[knob][k] for k in demo[knob])
     for knob in ("fit", "gradcam_examples", "subsample", "queries"):
         assert quick[knob] <= demo[knob]
-    assert all(report.MEASURED[b]["minutes"] and report.MEASURED[b]["step"] for b in ("demo", "quick"))
+    for budget in ("demo", "quick"):
+        for precision in ("bfloat16", "float32"):
+            run = report.measured_run(budget, precision)
+            assert run["minutes"] > 0 and run["step"] > 0 and run["batch"] == max(report.BUDGETS[budget]["batch"].values())
+    assert report.measured_run("demo", "float32")["precision"] == "float32"
     args = report.get_args_parser().parse_args(["--out", "x", "--budget", "quick", "--steps", "3"])
     assert report.announce(args, None) is None
 
