@@ -274,7 +274,11 @@ def build_dataset(out, num_models=500, views=24, seed=0, workers=2, quiet=False,
             with mp.get_context("fork").Pool(workers) as pool:
                 results = list(tqdm(pool.imap(build_model, jobs, chunksize=2), **progress))
         else:
-            results = [build_model(job) for job in tqdm(jobs, **progress)]
+            threads = torch.get_num_threads()  # build_model holds torch to one thread, as in a pool process;
+            try:  # a caller that builds in its own process (the tests' fixtures) gets its thread count back
+                results = [build_model(job) for job in tqdm(jobs, **progress)]
+            finally:
+                torch.set_num_threads(threads)
         ids = [mid for _, mid, _, _ in results]
         assert len(set(ids)) == len(ids), "model ids collide"
         with open(os.path.join(tmp, "families.json"), "w") as f:

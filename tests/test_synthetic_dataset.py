@@ -137,7 +137,13 @@ def test_build_is_deterministic_atomic_and_refuses_to_overwrite(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "wrote 4 chairs x 2 views" in done.stdout
     a = str(root / "a")
-    b = synth.build_dataset(str(root / "b"), num_models=4, views=2, seed=7, workers=1, quiet=True)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        b = synth.build_dataset(str(root / "b"), num_models=4, views=2, seed=7, workers=1, quiet=True)
+        assert torch.get_num_threads() == 2  # built on one thread, as a pool process, and the caller's count back
+    finally:
+        torch.set_num_threads(threads)
     c = synth.build_dataset(str(root / "c"), num_models=4, views=2, seed=8, workers=1, quiet=True)
     assert not [p for p in os.listdir(root) if ".tmp" in p or ".old" in p]  # temporary folders renamed away
     for name in (SPLITS_FILE, "families.json"):

@@ -102,8 +102,9 @@ def point_checkpoint(tiny_dataset, tmp_path_factory):
 def test_bench_times_the_step_train_model_takes(tiny_dataset, tmp_path, kind):
     """bench.py keeps its own copy of train_model.py's step (a script imports no script): two steps of bench's
     train_step on train_model.py's batch stream give the weights train_model.py saves, bit for bit, for every
-    kind train_model.py trains (each has its own loss). Bit for bit when both sides run on as many threads (make
-    test: one per process); a convolution's gradient on 1 and on 2 threads may differ in its last bits."""
+    kind train_model.py trains (each has its own loss). Both sides run on as many threads: a convolution's gradient
+    on 1 and on 2 threads may differ in its last bits (the tiny dataset's in-process build used to leave this
+    process on one thread)."""
     import bench
     import train_model
     from runtime import seed_everything
