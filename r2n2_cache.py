@@ -4,8 +4,8 @@ Training never parses OBJ, binvox or PNG files in its loop: the first use of a s
 memory-mapped arrays in DATASET/.r2n2_cache/<split>/ (or data/cache/<hash>/<split>/ in the repo when the dataset
 folder is read-only; R2N2_CACHE_DIR overrides both). The fingerprint covers every source file (OBJ, binvox, PNG,
 metadata: name within the dataset folder, size, mtime), the split file, the point count and CACHE_VERSION; the cache
-is rebuilt only when it changes. Writing feats.npy (extract_feats.py) adds features beside the cache (feats-<hash>.npy) and rebuilds
-nothing. The size is mostly the images, uint8 137x137x3 (56 KB per view), plus 10k outer-surface points per chair
+is rebuilt only when it changes. Writing feats.npy (extract_feats.py) adds features beside the cache
+(feats-<hash>.npy) and rebuilds nothing. The size is mostly the images, uint8 137x137x3 (56 KB per view), plus 10k outer-surface points per chair
 with their outward normals (240 KB) and the meshes' vertex and face arrays.
 
 The arrays of a split, one row per (model, view) item or per model:
