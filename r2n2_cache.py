@@ -94,9 +94,9 @@ def _file_stamps(files, root):
     """Name (relative to `root`), size and modification time of each file (or "-" when it is missing), as bytes to
     hash. Relative: the dataset reached through another spelling of its folder (a symlink, a second clone pointing
     at it, a moved folder) keys the same cache instead of rebuilding it for each spelling in turn."""
-    out = []
+    out, prefix = [], os.path.join(root, "")
     for name in files:
-        rel = os.path.relpath(name, root)
+        rel = name[len(prefix):] if name.startswith(prefix) else os.path.relpath(name, root)  # relpath: 7x the time
         try:
             st = os.stat(name)
             out.append(f"{rel} {st.st_size} {st.st_mtime_ns}")
