@@ -111,6 +111,8 @@ class Encoding:
     feat: torch.Tensor  # (B, C)
     maps: list = None  # [image (B, 3, 137, 137), layer1 (B, 64, 35, 35), layer2 (B, 128, 18, 18)] (ImageEncoder)
     view: torch.Tensor = None  # (B, 4, 4) world -> clip matrix (view_matrix)
+    cond: object = None  # what an occupancy decoder reads at every query (its volume [, maps, view]): made once, by
+    # the first query of the encoding (OccupancyNetwork.query_logits), and read by the next ones (grid, IoU points)
 
 
 class ImageConditioned(nn.Module):
@@ -499,7 +501,9 @@ class OccupancyNetwork(ImageConditioned):
     def query_logits(self, enc, points, chunk=QUERY_CHUNK):
         """Encoding, (B, Q, 3) points -> (B, Q) logits, at most `chunk` points (over the whole batch) through the
         decoder at once, so memory stays bounded however many points are asked."""
-        cond = self.decoder.condition(enc)  # once, whatever the number of chunks
+        if enc.cond is None:  # once per encoding, whatever the number of chunks and of calls
+            enc.cond = self.decoder.condition(enc)
+        cond = enc.cond
         per_chunk = max(1, chunk // points.shape[0])
         return torch.cat([self.decoder.decode(points[:, i:i + per_chunk], cond) for i in range(0, points.shape[1], per_chunk)], 1)
 

@@ -101,6 +101,23 @@ def test_grid_decoder_reads_its_volume_in_the_voxel_frame(batch):
     assert decoder.voxel_logits(decoder.condition(Encoding(torch.randn(2, 512)))).shape == (2, 32, 32, 32)
 
 
+def test_an_evaluation_makes_the_decoders_volume_once_per_batch(batch):
+    """The grid and the IoU points are queried from one Encoding: the volume (the decoder's 3D up-convolutions) is
+    made by the first query and read by the next, and the logits in chunks are the network's forward pass."""
+    torch.manual_seed(0)
+    model = OccupancyNetwork(ModelArgs("occupancy", decoder="pixel")).eval()
+    made, condition = [], model.decoder.condition
+    model.decoder.condition = lambda enc: made.append(len(enc.feat)) or condition(enc)
+    with torch.no_grad():
+        make_predict(model, "vox", "cpu", chunk=5000)(batch, 0)  # the 32^3 grid, then N_IOU_POINTS points
+        assert made == [len(batch["images"])]
+        points = torch.rand(made[0], 3000, 3) - 0.5  # (B, Q, 3)
+        enc = model.encode_batch(batch, "cpu")
+        whole = model(model_input(batch, False, "cpu"), points, view_matrix(batch, "cpu"))  # (B, Q)
+        assert torch.allclose(model.query_logits(enc, points, chunk=1000), whole, atol=1e-5)
+        assert len(made) == 3  # forward's own, and the new encoding's once for its chunks
+
+
 def test_view_matrix_projects_as_the_cameras_that_rendered_the_views(batch):
     torch.manual_seed(0)
     points = torch.cat([batch["points"][:, :1000], torch.rand(len(batch["R"]), 500, 3) - 0.5], 1)  # (B, Q, 3)
