@@ -22,8 +22,9 @@ The views are rendered with PyTorch3D through the very cameras that pytorch3d.da
 from rendering_metadata.txt (R2N2's ranges: azimuth [0, 360), elevation [25, 30), dist_ratio
 [0.65, 0.95), fov written as 25 and, as in R2N2, not applied).
 
-The same seed gives the same dataset. The dataset is built in a temporary folder and renamed when
-complete, so an interrupted build never looks like a dataset. The command line is make_synthetic_dataset.py.
+The same seed gives the same dataset, byte for byte on AVX2 and AVX-512 CPUs (render_views says how). The
+dataset is built in a temporary folder and renamed when complete, so an interrupted build never looks like a
+dataset. The command line is make_synthetic_dataset.py.
 """
 import hashlib
 import importlib
@@ -129,27 +130,47 @@ def write_obj(path, verts, faces):
 
 
 def render_views(verts, faces, colours, material, cameras_rtk):
-    """(V, 137, 137, 4) uint8 RGBA renders through the R2N2 cameras."""
+    """(V, 137, 137, 4) uint8 RGBA renders through the R2N2 cameras, the same bytes on AVX2 and AVX-512 CPUs.
+
+    Why float64 around the rasterizer: in float32 the camera transform and the shading are ATen's vectorized
+    kernels, which round differently on AVX2 and AVX-512, and about 6 % of the embedded dataset's pictures came out
+    a pixel apart (a silhouette edge, or a channel 1/255 off), so one seed gave two datasets. The vertices are
+    projected in float64 (as MeshRasterizer.transform projects them for a BlenderCamera: view = x R + T, NDC = the
+    view through K, divided by w; z = the view depth) and rounded once to float32 for PyTorch3D's rasterizer, whose
+    CPU code is the same instructions everywhere; the Phong shading reads those fragments in float64. A float64
+    difference of a few ulps then moves no byte, short of a value within 1e-16 of a rounding edge. (Tested with
+    torch held to AVX2 on an AVX-512 machine; ARM runs another build of the rasterizer, not checked.)
+    """
     from pytorch3d.datasets.r2n2.utils import BlenderCamera
-    from pytorch3d.renderer import (BlendParams, HardPhongShader, Materials, MeshRasterizer, MeshRenderer,
-                                    PointLights, RasterizationSettings, TexturesVertex)
+    from pytorch3d.renderer import BlendParams, HardPhongShader, Materials, PointLights, TexturesVertex
+    from pytorch3d.renderer.mesh.rasterize_meshes import rasterize_meshes
+    from pytorch3d.renderer.mesh.rasterizer import Fragments
     from pytorch3d.structures import Meshes
 
-    R, T, K = (torch.stack(x) for x in zip(*cameras_rtk))
+    R, T, K = (torch.stack(x).double() for x in zip(*cameras_rtk))  # (V, 3, 3), (V, 3), (V, 4, 4)
     n = len(R)
+    verts = torch.tensor(verts, dtype=torch.float64)  # (N, 3)
+    faces = torch.tensor(faces)  # (F, 3)
+    view = verts @ R + T[:, None]  # (V, N, 3) row vectors, as PyTorch3D's world -> view
+    clip = torch.nn.functional.pad(view, (0, 1), value=1.0) @ K.transpose(1, 2)  # (V, N, 4)
+    ndc = torch.cat([clip[..., :2] / clip[..., 3:], view[..., 2:]], -1)  # (V, N, 3)
+    projected = Meshes(list(ndc.float()), [faces] * n)
+    # MeshRasterizer's settings for these cameras (not perspective-correct: BlenderCamera.is_perspective() is False)
+    fragments = Fragments(*rasterize_meshes(projected, image_size=137, faces_per_pixel=1))
+
     cams = BlenderCamera(R=R, T=T, K=K)
     centre = cams.get_camera_center()  # (V, 3)
-    lights = PointLights(location=centre + torch.tensor([0.4, 1.0, 0.3]), ambient_color=((0.35,) * 3,),
-                         diffuse_color=((0.65,) * 3,), specular_color=((material[1],) * 3,))
-    tex = TexturesVertex(torch.tensor(colours, dtype=torch.float32)[None])
-    mesh = Meshes([torch.tensor(verts, dtype=torch.float32)], [torch.tensor(faces)], textures=tex).extend(n)
-    renderer = MeshRenderer(
-        MeshRasterizer(cameras=cams, raster_settings=RasterizationSettings(image_size=137, faces_per_pixel=1)),
-        HardPhongShader(cameras=cams, lights=lights, materials=Materials(shininess=material[0]),
-                        blend_params=BlendParams(background_color=(0.0, 0.0, 0.0))),
-    )
+    f64 = lambda *rgb: torch.tensor([rgb], dtype=torch.float64)
+    lights = PointLights(location=centre + f64(0.4, 1.0, 0.3), ambient_color=f64(*(0.35,) * 3),
+                         diffuse_color=f64(*(0.65,) * 3), specular_color=f64(*(material[1],) * 3))
+    materials = Materials(ambient_color=f64(1, 1, 1), diffuse_color=f64(1, 1, 1), specular_color=f64(1, 1, 1),
+                          shininess=material[0])
+    tex = TexturesVertex(torch.tensor(colours, dtype=torch.float64)[None])
+    mesh = Meshes([verts], [faces], textures=tex).extend(n)
+    shader = HardPhongShader(cameras=cams, lights=lights, materials=materials,
+                             blend_params=BlendParams(background_color=torch.zeros(3, dtype=torch.float64)))
     with torch.no_grad():
-        img = renderer(mesh)  # (V, 137, 137, 4), alpha 1 on the object, 0 elsewhere
+        img = shader(fragments, mesh)  # (V, 137, 137, 4) float64, alpha 1 on the object, 0 elsewhere
     rgba = (img.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
     rgba[..., :3] *= (rgba[..., 3:] > 0)  # background RGB exactly 0
     return rgba
