@@ -84,7 +84,7 @@ def test_official_loader_reads_every_model_and_silhouettes_match(tiny_dataset):
 
 
 # Views the float32 renderer drew apart on AVX2 and AVX-512 (a pixel or a channel value in each; found at 1293d36)
-RENDER_CASES = "[(0, 150), (1, 0), (1, 90)]"  # (chair index with seed 0, azimuth), elevation 27.5, dist_ratio 0.8
+RENDER_CASES = [(0, 150), (1, 0), (1, 90)]  # (chair index with seed 0, azimuth), elevation 27.5, dist_ratio 0.8
 RENDER = f"""
 import hashlib, torch
 from r2n2_layout import r2n2_camera
@@ -130,7 +130,7 @@ def test_renders_are_pytorch3ds_mesh_renderer_up_to_rounding(rendered):
 
     ours = rendered.astype(int)  # (3, 137, 137, 4)
     theirs = []
-    for index, azim in eval(RENDER_CASES):
+    for index, azim in RENDER_CASES:
         family, parts, colours, material = synth.generator("chair")(0, index)
         centre, scale = primitives.normalisation(parts)
         verts, faces, colours = primitives.parts_mesh(parts, centre, scale, colours, for_render=True)
